@@ -1,0 +1,30 @@
+# `make run` runs the default tournament, `make test` the tests; both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-all bench clean
+
+$(STAMP): pyproject.toml constraints-cpu.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints-cpu.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	WANDB_MODE=$${WANDB_MODE:-offline} $(PY) -m arena $(ARGS)
+
+test: $(STAMP)
+	WANDB_MODE=offline $(PY) -m pytest -m "not slow" -q $(ARGS)
+
+test-all: $(STAMP)
+	WANDB_MODE=offline $(PY) -m pytest -q $(ARGS)
+
+bench: $(STAMP)
+	$(PY) benchmarks/population.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) outputs multirun

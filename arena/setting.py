@@ -1,0 +1,253 @@
+"""A setting: the network family, the margin loss and the regularizer (DESIGN.md glossary).
+
+A setting is described by a plain config, so it can be saved in a claim and rebuilt::
+
+    {"network": {"input_dim": 2, "hidden": [4], "neuron": "relu", "bias": true, "skip": false,
+                 "exp_neuron": false},
+     "loss": "quadratic_hinge", "regularizer": null}
+
+``network`` is either the built-in family (:mod:`arena.network`) or a Hydra node
+``{"_target_": "pkg.Module", ...kwargs}`` for any ``nn.Module`` whose forward maps ``[n, d]`` to
+``[n]``. The empirical loss is L(θ) = (1/n) Σ_i ℓ(y_i f(x_i; θ)) + R(θ).
+
+Every evaluation takes parameters as a dict ``name -> tensor`` with an optional leading batch shape
+``B`` (a population of K networks is ``B = (K,)``) and returns ``[*B, ...]``.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from arena.losses import Loss, make_loss
+from arena.network import MLP, MLPConfig, exp_preactivation, mlp_forward, mlp_preactivations
+from arena.neurons import Neuron, make_neuron
+from arena.regularizers import Regularizer, make_regularizers
+
+Params = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Network family + loss + regularizer. Build with :meth:`from_config`."""
+
+    network: dict[str, Any]
+    loss: Any = "quadratic_hinge"
+    regularizer: Any = None
+    _mlp: MLPConfig | None = field(default=None, compare=False, repr=False)
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> "Setting":
+        """Validate a setting config (a dict or an OmegaConf node); raises ValueError/KeyError."""
+        cfg = _to_plain(cfg)
+        if not isinstance(cfg, Mapping):
+            raise ValueError(f"setting must be a mapping, got {type(cfg).__name__}")
+        unknown = set(cfg) - {"network", "loss", "regularizer", "name"}
+        if unknown:
+            raise ValueError(f"setting: unknown keys {sorted(unknown)}; known: network, loss, regularizer")
+        if "network" not in cfg or not isinstance(cfg["network"], Mapping):
+            raise ValueError("setting: 'network' must be a mapping")
+        network = dict(cfg["network"])
+        mlp = None if "_target_" in network else MLPConfig.from_mapping(network)
+        loss = cfg.get("loss", "quadratic_hinge")
+        make_loss(loss)
+        regularizer = cfg.get("regularizer")
+        make_regularizers(regularizer)
+        setting = cls(mlp.to_dict() if mlp else network, loss, regularizer, mlp)
+        setting.param_shapes  # builds a custom module once, so a bad _target_ fails here
+        return setting
+
+    def to_config(self) -> dict[str, Any]:
+        return {"network": copy.deepcopy(self.network), "loss": copy.deepcopy(self.loss),
+                "regularizer": copy.deepcopy(self.regularizer)}
+
+    def replace(self, **changes: Any) -> "Setting":
+        """A new setting with some top-level keys or network keys changed (validated again)."""
+        cfg = self.to_config()
+        for key, value in changes.items():
+            if key in ("loss", "regularizer"):
+                cfg[key] = value
+            else:
+                cfg["network"][key] = value
+        return Setting.from_config(cfg)
+
+    # -- components ---------------------------------------------------------------------------
+    @property
+    def builtin(self) -> bool:
+        return self._mlp is not None
+
+    @property
+    def mlp(self) -> MLPConfig:
+        if self._mlp is None:
+            raise TypeError("this setting uses a custom network, not the built-in MLP")
+        return self._mlp
+
+    @cached_property
+    def neuron(self) -> Neuron | None:
+        return make_neuron(self._mlp.neuron) if self._mlp else None
+
+    @cached_property
+    def loss_fn(self) -> Loss:
+        return make_loss(self.loss)
+
+    @cached_property
+    def regularizers(self) -> tuple[Regularizer, ...]:
+        return make_regularizers(self.regularizer)
+
+    @cached_property
+    def _template(self) -> nn.Module:
+        return self.build()
+
+    def build(self) -> nn.Module:
+        """A fresh module of this family (PyTorch's default initialisation)."""
+        if self._mlp is not None:
+            return MLP(**self._mlp.to_dict())
+        from hydra.utils import instantiate
+
+        try:
+            module = instantiate(self.network)
+        except Exception as exc:  # noqa: BLE001 - reported with the target's name
+            raise ValueError(f"network _target_ {self.network.get('_target_')!r} failed to build: {exc}") from exc
+        if not isinstance(module, nn.Module):
+            raise ValueError(f"network _target_ {self.network['_target_']!r} is not an nn.Module")
+        return module
+
+    @cached_property
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Parameter names -> shapes, in the module's order."""
+        if self._mlp is not None:
+            return self._mlp.param_shapes()
+        return {k: tuple(p.shape) for k, p in self._template.named_parameters()}
+
+    @property
+    def num_params(self) -> int:
+        return sum(math.prod(s) for s in self.param_shapes.values())
+
+    @property
+    def input_dim(self) -> int | None:
+        return self._mlp.input_dim if self._mlp else self.network.get("input_dim")
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def batch_shape(self, params: Mapping[str, torch.Tensor]) -> tuple[int, ...]:
+        name, t = next(iter(params.items()))
+        return tuple(t.shape[: t.dim() - len(self.param_shapes[name])])
+
+    def output(self, params: Mapping[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+        """f(X; θ): X [n, d] -> [*B, n]."""
+        if self._mlp is not None:
+            return mlp_forward(self._mlp, self.neuron, params, X)
+        return self._custom_output(params, X)
+
+    def _custom_output(self, params: Mapping[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+        from torch.func import functional_call, vmap
+
+        module = self._template.to(dtype=X.dtype, device=X.device)
+        call = lambda p: functional_call(module, p, (X,)).reshape(X.shape[0])  # noqa: E731
+        batch = self.batch_shape(params)
+        for _ in batch:
+            call = vmap(call)
+        return call(dict(params))
+
+    def preactivations(self, params: Mapping[str, torch.Tensor], X: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Pre-activations of every hidden unit: ``{"layers.i": [*B, n, h_i], "exp": [*B, n]}``.
+
+        Empty for custom networks (their internals are opaque to the arena).
+        """
+        if self._mlp is None:
+            return {}
+        pre, _ = mlp_preactivations(self._mlp, self.neuron, params, X)
+        out = {f"layers.{i}": z for i, z in enumerate(pre)}
+        if self._mlp.exp_neuron:
+            out["exp"] = exp_preactivation(params, X)
+        return out
+
+    def margins(self, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """y_i f(x_i; θ): [*B, n]."""
+        return y * self.output(params, X)
+
+    def data_loss(self, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """(1/n) Σ ℓ(y_i f(x_i)): [*B]."""
+        return self.loss_fn(self.margins(params, X, y)).mean(-1)
+
+    def penalty(self, params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """R(θ): [*B] (zeros without a regularizer)."""
+        if not self.regularizers:
+            name, t = next(iter(params.items()))
+            return torch.zeros(self.batch_shape(params), dtype=t.dtype, device=t.device)
+        return sum(r(params, self.param_shapes) for r in self.regularizers)
+
+    def empirical_loss(self, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """L(θ) = data loss + R(θ): [*B]."""
+        return self.data_loss(params, X, y) + self.penalty(params)
+
+    def train_error(self, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Fraction of samples with y_i f(x_i) <= 0 (f = 0 counts as an error): [*B]."""
+        return (self.margins(params, X, y) <= 0).to(X.dtype).mean(-1)
+
+    # -- parameters ---------------------------------------------------------------------------
+    def init_params(self, k: int | None = None, *, generator: torch.Generator | None = None,
+                    dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu",
+                    scale: float = 1.0) -> Params:
+        """Random parameters, PyTorch's fan-in uniform init times ``scale``; ``[k, ...]`` if k."""
+        batch = () if k is None else (k,)
+        params: Params = {}
+        for name, shape in self.param_shapes.items():
+            fan_in = shape[-1] if len(shape) == 2 else (shape[0] if name == "exp.w" else 1)
+            if name.startswith("layers.") and name.endswith(".bias"):
+                fan_in = self.param_shapes[name[: -len("bias")] + "weight"][-1]
+            bound = scale / math.sqrt(max(fan_in, 1))
+            u = torch.rand(batch + shape, generator=generator, dtype=dtype)
+            params[name] = ((2 * u - 1) * bound).to(device)
+        return params
+
+    def flatten(self, params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """dict -> [*B, P] in ``param_shapes`` order."""
+        batch = self.batch_shape(params)
+        return torch.cat([params[k].reshape(*batch, -1) for k in self.param_shapes], dim=-1)
+
+    def unflatten(self, flat: torch.Tensor) -> Params:
+        """[*B, P] -> dict (views into ``flat``)."""
+        out: Params = {}
+        i = 0
+        batch = flat.shape[:-1]
+        for k, shape in self.param_shapes.items():
+            size = math.prod(shape)
+            out[k] = flat[..., i : i + size].reshape(*batch, *shape)
+            i += size
+        if i != flat.shape[-1]:
+            raise ValueError(f"flat parameter vector has {flat.shape[-1]} entries, setting needs {i}")
+        return out
+
+    def describe(self) -> str:
+        """One line, e.g. ``mlp 2-[4]-1 relu | quadratic_hinge | no regularizer``."""
+        loss = _spec_str(self.loss)
+        reg = " + ".join(_spec_str(r.spec()) for r in self.regularizers) or "no regularizer"
+        if self._mlp is None:
+            return f"{self.network['_target_']} | {loss} | {reg}"
+        m = self._mlp
+        extras = "".join([" +skip" if m.skip else "", " +exp" if m.exp_neuron else "", "" if m.bias else " nobias"])
+        return f"mlp {m.input_dim}-{list(m.hidden)}-1 {_spec_str(m.neuron)}{extras} | {loss} | {reg}"
+
+
+def _spec_str(spec: Any) -> str:
+    if isinstance(spec, str):
+        return spec
+    rest = ",".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in spec.items() if k != "name")
+    return f"{spec['name']}({rest})" if rest else spec["name"]
+
+
+def _to_plain(cfg: Any) -> Any:
+    try:
+        from omegaconf import DictConfig, ListConfig, OmegaConf
+
+        if isinstance(cfg, (DictConfig, ListConfig)):
+            return OmegaConf.to_container(cfg, resolve=True)
+    except ImportError:  # pragma: no cover - omegaconf ships with hydra-core
+        pass
+    return cfg

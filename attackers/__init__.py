@@ -1,0 +1,1 @@
+"""Attacker plugins: one file per attack (see base.py)."""

@@ -1,0 +1,1 @@
+"""Defender plugins: one file per defense (see base.py)."""
