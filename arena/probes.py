@@ -1,0 +1,138 @@
+"""Perturbation probes around a point: is there lower loss in every small ball?
+
+For each radius r (shrinking to a floor) the loss is evaluated at ``v + r·d`` for random unit
+directions and targeted ones (gradient, Hessian eigenvectors, the witness, one-sided moves of units
+on a kink), all in one batched evaluation; then short projected descent runs start from the lowest
+of those points and stay inside ``B(v, r)``. A ball "has descent" when some point in it has loss
+below ``L(v) − tol``. Flat directions (ΔL = 0) are not descent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from arena.curvature import loss_of_flat
+from arena.setting import Setting
+
+
+@dataclass
+class ProbeReport:
+    radius: float
+    min_delta: float  # min over evaluated points of L − L(v)
+    descent: bool
+    source: str  # which direction family gave min_delta
+    direction: torch.Tensor = field(repr=False)  # [P] unit vector from v to the best point
+
+    def to_dict(self) -> dict:
+        return {"radius": self.radius, "min_delta": self.min_delta, "descent": self.descent, "source": self.source}
+
+
+def unit_rows(D: torch.Tensor) -> torch.Tensor:
+    """Normalise the rows of D [m, P]; zero rows are dropped."""
+    norms = D.norm(dim=1)
+    keep = norms > 0
+    return D[keep] / norms[keep].unsqueeze(1)
+
+
+def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor,
+               targeted: dict[str, torch.Tensor], radius: float, *, n_random: int, descent_steps: int,
+               descent_starts: int, tol: float, generator: torch.Generator) -> ProbeReport:
+    """Probe B(v, radius). ``targeted``: name -> directions [m, P]; v: [P] float64."""
+    f = loss_of_flat(setting, X, y)
+    base = float(f(v))
+    P = v.numel()
+    rand = torch.randn(n_random, P, generator=generator, dtype=v.dtype).to(v.device)
+    families = {"random": unit_rows(rand)}
+    families.update({k: unit_rows(d.to(v)) for k, d in targeted.items() if d.numel()})
+    names: list[str] = []
+    rows: list[torch.Tensor] = []
+    for name, D in families.items():
+        names += [name] * D.shape[0]
+        rows.append(D)
+    D = torch.cat(rows)
+    with torch.no_grad():
+        losses = f(v + radius * D)
+    deltas = losses - base
+    best = int(torch.argmin(deltas))
+    min_delta, source, direction = float(deltas[best]), names[best], D[best]
+
+    # Descent runs: normalised projected gradient steps inside the ball from the lowest points.
+    starts = torch.topk(-deltas, k=min(descent_starts, D.shape[0])).indices
+    pts = (v + radius * D[starts]).clone()
+    step = radius / 4
+    run_best = losses[starts].clone()
+    run_pts = pts.clone()
+    for _ in range(descent_steps):
+        pts.requires_grad_(True)
+        vals = f(pts)
+        (g,) = torch.autograd.grad(vals.sum(), pts)
+        with torch.no_grad():
+            gn = g.norm(dim=1, keepdim=True).clamp(min=1e-300)
+            pts = pts - step * g / gn
+            off = pts - v
+            n = off.norm(dim=1, keepdim=True)
+            pts = torch.where(n > radius, v + off * (radius / n), pts)
+            new = f(pts)
+            better = new < run_best
+            run_best = torch.where(better, new, run_best)
+            run_pts[better] = pts[better]
+            step *= 0.85
+    j = int(torch.argmin(run_best))
+    if float(run_best[j]) - base < min_delta:
+        min_delta = float(run_best[j]) - base
+        source = f"descent_run({names[int(starts[j])]})"
+        d = run_pts[j] - v
+        direction = d / d.norm().clamp(min=1e-300)
+    return ProbeReport(radius, min_delta, min_delta < -tol, source, direction.detach())
+
+
+def kink_directions(setting: Setting, params: dict[str, torch.Tensor], X: torch.Tensor,
+                    kink_tol: float) -> tuple[torch.Tensor, list[dict]]:
+    """One-sided moves for piecewise-linear units sitting on a kink.
+
+    Returns (directions [m, P], units) where each unit is ``{"layer", "unit", "samples"}``. For a
+    unit j of layer l with some |z_ij| <= kink_tol the moves are ±(bias of j), ±(weight row of j
+    toward the kink samples' inputs), each alone and combined with ±(j's outgoing weights): a
+    first-order descent hides in one of these when autograd's σ'(0) = 0 masks it.
+    """
+    if not setting.builtin or setting.neuron is None or not setting.neuron.kinks:
+        return torch.zeros(0, setting.num_params, dtype=X.dtype, device=X.device), []
+    shapes = setting.param_shapes
+    offsets, i = {}, 0
+    for k, s in shapes.items():
+        offsets[k] = i
+        i += int(torch.tensor(s).prod()) if s else 1
+    P = i
+    pre = setting.preactivations(params, X)
+    dirs: list[torch.Tensor] = []
+    units: list[dict] = []
+    for kink in setting.neuron.kinks:
+        for li, (lname, z) in enumerate((k, z) for k, z in pre.items() if k.startswith("layers.")):
+            near = (z - kink).abs() <= kink_tol  # [n, h]
+            for j in torch.nonzero(near.any(dim=0)).flatten().tolist():
+                samples = torch.nonzero(near[:, j]).flatten().tolist()
+                units.append({"layer": li, "unit": j, "samples": samples})
+                moves = []
+                if f"layers.{li}.bias" in shapes:
+                    e = torch.zeros(P, dtype=X.dtype, device=X.device)
+                    e[offsets[f"layers.{li}.bias"] + j] = 1.0
+                    moves.append(e)
+                if li == 0:
+                    e = torch.zeros(P, dtype=X.dtype, device=X.device)
+                    d_in = shapes["layers.0.weight"][1]
+                    start = offsets["layers.0.weight"] + j * d_in
+                    e[start : start + d_in] = X[samples].sum(0)
+                    moves.append(e)
+                out = torch.zeros(P, dtype=X.dtype, device=X.device)
+                w_next = shapes[f"layers.{li + 1}.weight"]
+                for r in range(w_next[0]):
+                    out[offsets[f"layers.{li + 1}.weight"] + r * w_next[1] + j] = 1.0
+                for m in moves:
+                    for s in (1.0, -1.0):
+                        dirs.append(s * m)
+                        dirs.append(s * m + out)
+                        dirs.append(s * m - out)
+    if not dirs:
+        return torch.zeros(0, P, dtype=X.dtype, device=X.device), units
+    return torch.stack(dirs), units
