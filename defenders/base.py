@@ -1,0 +1,100 @@
+"""The defender protocol and the guarantee it states (DESIGN.md "Plugins").
+
+A defender turns a base setting into a defended setting and states a :class:`Guarantee`: a promise
+that holds under a list of checkable :class:`~arena.assumptions.Assumption` s, with the paper it
+comes from. A plugin's constructor arguments are its config: ``plugin.config()`` is the Hydra node
+(``_target_`` + arguments) that rebuilds it, and what results record.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from arena.assumptions import Assumption, AssumptionResult, check_all, make_assumption
+from arena.setting import Setting
+
+PROMISES = ("no_bad_local_min", "no_bad_strict_local_min", "no_bad_path_to_infinity", None)
+KINDS = ("neuron", "architecture", "loss", "regularizer", "combined", "none")
+
+__all__ = ["Assumption", "AssumptionResult", "Defender", "Guarantee", "PluginConfig", "KINDS", "PROMISES",
+           "assumptions", "make_assumption", "require_builtin"]
+
+
+@dataclass(frozen=True)
+class Guarantee:
+    """``promise`` holds for the defended setting on every dataset where all ``assumptions`` hold."""
+
+    promise: str | None
+    assumptions: list[Assumption] = field(default_factory=list)
+    paper: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.promise not in PROMISES:
+            raise ValueError(f"guarantee promise must be one of {PROMISES}, got {self.promise!r}")
+        labels = [a.label for a in self.assumptions]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"guarantee lists an assumption twice: {labels}")
+
+    def check(self, setting: Setting, X: Any, y: Any) -> dict[str, AssumptionResult]:
+        """Every assumption on (defended setting, X [n, d], y [n]), keyed by label."""
+        return check_all(self.assumptions, setting, X, y)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"promise": self.promise, "assumptions": [a.to_dict() for a in self.assumptions],
+                "paper": self.paper, "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Guarantee":
+        return cls(d.get("promise"), [Assumption.from_dict(a) for a in d.get("assumptions", [])],
+                   d.get("paper", ""), d.get("notes", ""))
+
+
+class PluginConfig:
+    """Mixin for dataclass plugins: their fields are the constructor arguments, hence the config."""
+
+    def config(self) -> dict[str, Any]:
+        """Hydra node rebuilding this plugin: ``{"_target_": "module.Class", **arguments}``."""
+        cls = type(self)
+        args = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {"_target_": f"{cls.__module__}.{cls.__qualname__}", **args}
+
+    @classmethod
+    def default_config(cls) -> dict[str, Any]:
+        """The config of the plugin built with no arguments (what the ConfigStore gets)."""
+        return cls().config()
+
+
+@runtime_checkable
+class Defender(Protocol):
+    """``name``, ``kind`` (one of :data:`KINDS`), ``defend`` and ``guarantee``.
+
+    ``guarantee(setting)`` describes ``defend(setting)`` and accepts the base or the already
+    defended setting (``defend`` is idempotent).
+    """
+
+    name: ClassVar[str]
+    kind: ClassVar[str]
+
+    def defend(self, setting: Setting) -> Setting: ...
+
+    def guarantee(self, setting: Setting) -> Guarantee: ...
+
+    def config(self) -> dict[str, Any]: ...
+
+
+def assumptions(*specs: str | tuple[str, dict[str, Any]]) -> list[Assumption]:
+    """``assumptions("inputs_distinct", ("loss_smooth", {"k": 1}))`` -> built assumptions."""
+    out = []
+    for spec in specs:
+        name, params = (spec, {}) if isinstance(spec, str) else spec
+        out.append(make_assumption(name, **params))
+    return out
+
+
+def require_builtin(setting: Setting, who: str) -> None:
+    """Raise a clear error when a defender must edit a custom (opaque) network."""
+    if not setting.builtin:
+        raise ValueError(f"defender {who}: needs the built-in MLP network; custom network "
+                         f"{setting.network.get('_target_')!r} cannot be edited")
