@@ -1,0 +1,74 @@
+"""One exponential neuron plus a regularizer: Liang, Sun, Lee, Srikant, "Adding One Neuron Can
+Eliminate All Bad Local Minima", NeurIPS 2018, arXiv:1805.08671 (theory.md D2, P2).
+
+Adds a·exp(w·x + b) on the raw input to the network's output (``exp_neuron: true``) and the
+regularizer (λ/2)a² (``exp_neuron_l2``, λ = ``weight``), keeping any existing regularizer.
+Guarantee (P2): for a hinge-type, C¹, non-increasing loss, λ > 0 and pairwise distinct inputs,
+every local minimum has a = 0 and ℓ'(y_i f(x_i)) = 0 for all i: it is global with zero loss and
+zero training error. The paper also assumes realizability (zero training loss reachable by the
+base network) for its "zero training error" conclusion; P2 shows that without it there is no local
+minimum at all. Known breaks: A12 (decreasing path to infinity, not a local minimum), A13 (λ = 0),
+A14 (non-exponential special neuron), A15 (duplicate inputs).
+
+Run: ``python -m arena defender=exp_neuron``
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from arena.assumptions import regularizer_specs
+from arena.setting import Setting
+from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
+
+PAPER = ("Liang, Sun, Lee, Srikant. Adding One Neuron Can Eliminate All Bad Local Minima. NeurIPS 2018, "
+         "arXiv:1805.08671")
+
+
+def _name(spec: Any) -> str:
+    return spec if isinstance(spec, str) else spec.get("name")
+
+
+@dataclass(frozen=True)
+class ExpNeuron(PluginConfig):
+    """Combined defense: exponential skip neuron + (λ/2)a² with λ = ``weight`` > 0."""
+
+    weight: float = 0.1
+    realizable_restarts: int = 8
+    realizable_steps: int = 1500
+
+    name: ClassVar[str] = "exp_neuron"
+    kind: ClassVar[str] = "combined"
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.weight, (int, float)) and self.weight > 0):
+            raise ValueError(f"defender exp_neuron: weight (λ) must be > 0, got {self.weight!r}")
+        for key in ("realizable_restarts", "realizable_steps"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"defender exp_neuron: {key} must be a positive integer, got {value!r}")
+
+    def defend(self, setting: Setting) -> Setting:
+        """Idempotent: an existing exp_neuron_l2 term gets this λ instead of a second copy."""
+        require_builtin(setting, self.name)
+        term = {"name": "exp_neuron_l2", "weight": float(self.weight)}
+        regs = [r for r in regularizer_specs(setting.regularizer) if _name(r) != "exp_neuron_l2"]
+        regs = regs + [term]
+        return setting.replace(exp_neuron=True, regularizer=regs[0] if len(regs) == 1 else regs)
+
+    def guarantee(self, setting: Setting) -> Guarantee:
+        self.defend(setting)  # raises for settings this defense cannot edit
+        return Guarantee(
+            promise="no_bad_local_min",
+            assumptions=assumptions(
+                "has_exp_neuron", "exp_neuron_regularized", "loss_hinge_type", ("loss_smooth", {"k": 1}),
+                "loss_non_increasing", "inputs_distinct",
+                ("realizable", {"base_network": True, "restarts": self.realizable_restarts,
+                                "steps": self.realizable_steps})),
+            paper=PAPER,
+            notes=("P2 of theory.md: with λ > 0 and distinct inputs every local minimum has a = 0 and "
+                   "ℓ'(y_i f(x_i)) = 0 for all i. 'realizable' (by the base network) is the paper's "
+                   "assumption for the zero-training-error part; P2 does not need it (without it there "
+                   "is no local minimum at all). The promise concerns local minima only: decreasing "
+                   "paths to infinity remain (attack A12)."),
+        )
