@@ -268,11 +268,12 @@ def _check_loss(setting: Setting, X: Any, y: Any, *, prop: str) -> AssumptionRes
     declared = bool(getattr(loss, prop))
     grid = loss_grid(loss)
     evidence: dict[str, Any] = {"loss": loss.spec(), "declared": declared, **grid}
-    if prop in ("monotone", "hinge_type"):
-        evidence["grid_consistent"] = (grid["max_d1"] <= 0) >= declared  # declared ⇒ no ascent
+    if prop == "monotone":
+        evidence["grid_consistent"] = not declared or grid["max_d1"] <= 0
     if prop == "hinge_type":
-        evidence["grid_consistent"] = evidence["grid_consistent"] and (
-            not declared or (grid["zero_from"] is not None and grid["zero_from"] > 0))
+        flat_from = grid["zero_from"]
+        evidence["grid_consistent"] = not declared or (
+            grid["max_d1"] <= 0 and flat_from is not None and flat_from > 0)
     if not declared:
         what = {"monotone": "non-increasing in the margin", "hinge_type": "of hinge type "
                 "(ℓ' < 0 up to a margin m0 > 0, then ℓ' = 0)", "attains_minimum": "minimum-attaining"}[prop]
