@@ -49,7 +49,8 @@ class Neuron:
 
 
 def _softplus(beta: float) -> Callable[[torch.Tensor], torch.Tensor]:
-    return lambda z: F.softplus(z, beta=beta, threshold=1e9)
+    # logaddexp is exact in float64 at both ends; F.softplus either overflows or switches to z
+    return lambda z: torch.logaddexp(beta * z, torch.zeros((), dtype=z.dtype, device=z.device)) / beta
 
 
 def _smooth_relu_huber(h: float) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -85,7 +85,7 @@ def test_float32_approximate_minimum_is_polished_and_accepted():
     v = judge(claim, FAST, device="cpu")
     assert v.verdict == "bad_local_min", v.reasons
     assert v.evidence["claimed_loss"] - v.evidence["loss"] < 1e-9  # the polish moved it a hair
-    assert v.evidence["grad_norm"] < 1e-12
+    assert v.evidence["grad_norm"] < 1e-10  # from about 1e-5
     assert v.evidence["loss"] == pytest.approx(0.9375, abs=1e-12)
 
 

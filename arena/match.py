@@ -1,0 +1,227 @@
+"""One match: defender -> attacker -> referee -> outcome, written to its own folder.
+
+Outcomes (DESIGN.md glossary):
+
+* ``broken``: a verified bad local minimum and every assumption of the guarantee holds on its data;
+* ``out_of_scope``: a verified bad local minimum, but an assumption fails (named in the result):
+  evidence that the assumption is needed;
+* ``held``: no claim survived the referee;
+* ``incompatible``: the attacker does not apply to the defended setting (with its reason);
+* ``error``: a crash; the traceback is kept in ``result.json`` and ``traceback.txt``.
+
+The folder gets ``result.json`` (outcome, evidence, resolved config, seeds, versions, timings) and
+the best claim with its verdict (``claim.json``, ``claim.safetensors``, ``verdict.json``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+from arena import __version__
+from arena.budget import Budget
+from arena.claims import Claim, save_claim
+from arena.referee import RefereeConfig, Verdict, judge_safely, resolve_device
+from arena.setting import Setting
+
+OUTCOMES = ("broken", "out_of_scope", "held", "incompatible", "error")
+FINAL = ("broken", "out_of_scope", "held", "incompatible")
+
+
+@dataclass
+class MatchSpec:
+    """What a match is: plugins' configs, the base setting, budget, referee settings and seed."""
+
+    attacker: dict[str, Any]
+    defender: dict[str, Any]
+    setting: dict[str, Any]  # base setting config, with a "name"
+    budget: dict[str, Any] = field(default_factory=dict)
+    referee: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+
+    @property
+    def setting_name(self) -> str:
+        return str(self.setting.get("name", "setting"))
+
+    @property
+    def match_id(self) -> str:
+        return f"{self.attacker['name']}__{self.defender['name']}__{self.setting_name}__s{self.seed}"
+
+    def config(self) -> dict[str, Any]:
+        return {"attacker": self.attacker, "defender": self.defender, "setting": self.setting,
+                "budget": self.budget, "referee": self.referee, "seed": self.seed}
+
+    def config_hash(self) -> str:
+        text = json.dumps(self.config(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def versions() -> dict[str, str]:
+    out = {"arena": __version__, "torch": torch.__version__, "python": platform.python_version()}
+    for pkg in ("hydra-core", "pytorch-lightning", "wandb", "safetensors"):
+        try:
+            from importlib.metadata import version
+
+            out[pkg] = version(pkg)
+        except Exception:  # noqa: BLE001 - a missing optional package is simply not listed
+            pass
+    return out
+
+
+def finished_result(match_dir: Path, spec: MatchSpec) -> dict[str, Any] | None:
+    """The stored result if this exact match already finished (resume skips it), else None."""
+    path = match_dir / "result.json"
+    if not path.is_file():
+        return None
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if result.get("outcome") in FINAL and result.get("config_hash") == spec.config_hash():
+        return result
+    return None
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    tmp.replace(path)
+
+
+def _claim_rank(v: Verdict) -> tuple:
+    order = {"bad_local_min": 0, "not_bad": 1, "not_local_min": 2, "invalid": 3}
+    return (order.get(v.verdict, 9), -(v.evidence.get("gap") or 0.0))
+
+
+def check_assumptions(guarantee: Any, setting: Setting, claim: Claim) -> list[dict[str, Any]]:
+    """Each assumption of the guarantee checked on the claim's data: name, holds, evidence."""
+    X = claim.X.to(torch.float64)
+    y = claim.y.to(torch.float64)
+    checks = []
+    for assumption in getattr(guarantee, "assumptions", None) or []:
+        try:
+            res = assumption.check(setting, X, y)
+            holds, evidence = bool(res.holds), dict(res.evidence)
+        except Exception as exc:  # noqa: BLE001 - a failing check is reported, not fatal
+            holds, evidence = False, {"error": f"{exc.__class__.__name__}: {exc}"}
+        checks.append({"name": getattr(assumption, "label", assumption.name), "holds": holds, "evidence": _jsonable(evidence)})
+    return checks
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):
+        try:
+            return value.item()
+        except (ValueError, TypeError):
+            pass
+    return value
+
+
+def _guarantee_dict(guarantee: Any) -> dict[str, Any] | None:
+    if guarantee is None:
+        return None
+    return {"promise": getattr(guarantee, "promise", None), "paper": getattr(guarantee, "paper", ""),
+            "assumptions": [{"name": getattr(a, "label", a.name), "description": getattr(a, "description", "")}
+                            for a in getattr(guarantee, "assumptions", None) or []]}
+
+
+def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -> dict[str, Any]:
+    """Play one match and write its folder; never raises for plugin failures (outcome ``error``)."""
+    from arena.registry import instantiate_plugin
+
+    match_dir = Path(match_dir)
+    match_dir.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    timings: dict[str, float] = {}
+    result: dict[str, Any] = {
+        "match_id": spec.match_id, "attacker": spec.attacker["name"], "defender": spec.defender["name"],
+        "setting": spec.setting_name, "seed": spec.seed, "config": spec.config(),
+        "config_hash": spec.config_hash(), "versions": versions(), "started": started,
+    }
+    try:
+        dev = resolve_device(device)
+        result["device"] = str(dev)
+        torch.manual_seed(spec.seed)
+        attacker = instantiate_plugin("attacker", spec.attacker)
+        defender = instantiate_plugin("defender", spec.defender)
+        budget = Budget.from_config(spec.budget)
+        referee_cfg = RefereeConfig.from_mapping({**spec.referee, "seed": spec.seed})
+        base = Setting.from_config({k: v for k, v in spec.setting.items() if k != "name"})
+        t = time.perf_counter()
+        defended = defender.defend(base)
+        guarantee = defender.guarantee(base)
+        timings["defend"] = time.perf_counter() - t
+        result["defended_setting"] = defended.to_config()
+        result["defended_setting_description"] = defended.describe()
+        result["guarantee"] = _guarantee_dict(guarantee)
+        applies, why = attacker.applies_to(defended, guarantee)
+        if not applies:
+            result.update(outcome="incompatible", reason=why)
+            return _finish(result, match_dir, timings, started)
+        t = time.perf_counter()
+        claims = list(attacker.attack(defended, guarantee, budget, spec.seed, str(dev)))
+        timings["attack"] = time.perf_counter() - t
+        t = time.perf_counter()
+        judged: list[tuple[Claim, Verdict]] = []
+        for claim in claims[: budget.max_claims]:
+            if Setting.from_config(claim.setting).to_config() != defended.to_config():
+                v = Verdict("invalid", ["the claim's setting is not the defended setting"], {}, {})
+            else:
+                v = judge_safely(claim, referee_cfg, device=str(dev))
+            judged.append((claim, v))
+        timings["referee"] = time.perf_counter() - t
+        result["claims"] = [{"verdict": v.verdict, "loss": v.evidence.get("loss"), "gap": v.evidence.get("gap"),
+                             "reasons": v.reasons} for _, v in judged]
+        if not judged:
+            result.update(outcome="held", reason="the attacker submitted no claim")
+            return _finish(result, match_dir, timings, started)
+        judged.sort(key=lambda cv: _claim_rank(cv[1]))
+        scoped = []
+        for claim, v in judged:
+            if v.verdict != "bad_local_min":
+                continue
+            checks = check_assumptions(guarantee, defended, claim)
+            failed = [c["name"] for c in checks if not c["holds"]]
+            scoped.append((claim, v, checks, failed))
+        if scoped:
+            scoped.sort(key=lambda s: (len(s[3]) > 0,))
+            claim, v, checks, failed = scoped[0]
+            result["assumption_checks"] = checks
+            if failed:
+                result.update(outcome="out_of_scope", failed_assumptions=failed,
+                              reason=f"verified bad local minimum, but assumption(s) {', '.join(failed)} fail")
+            else:
+                result.update(outcome="broken", reason="verified bad local minimum with every assumption holding")
+        else:
+            claim, v = judged[0]
+            result.update(outcome="held", reason=f"no claim survived the referee (best: {v.verdict}: "
+                                                 f"{v.reasons[0] if v.reasons else ''})")
+        save_claim(claim, match_dir / "claim.json")
+        _write_json(match_dir / "verdict.json", v.to_dict())
+        result["verdict"] = v.to_dict()
+        return _finish(result, match_dir, timings, started)
+    except Exception as exc:  # noqa: BLE001 - every crash becomes an `error` result with its traceback
+        tb = traceback.format_exc()
+        (match_dir / "traceback.txt").write_text(tb)
+        result.update(outcome="error", reason=f"{exc.__class__.__name__}: {exc}", traceback=tb)
+        return _finish(result, match_dir, timings, started)
+
+
+def _finish(result: dict[str, Any], match_dir: Path, timings: dict[str, float], started: float) -> dict[str, Any]:
+    timings["total"] = time.time() - started
+    result["timings"] = timings
+    _write_json(match_dir / "result.json", _jsonable(result))
+    return result

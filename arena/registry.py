@@ -1,0 +1,119 @@
+"""Plugin discovery through entry points, and their default configs in Hydra's ConfigStore.
+
+Groups ``arena.attackers`` and ``arena.defenders``: each entry point names a plugin class whose
+constructor arguments are its config. At start-up :func:`register_configs` stores, for every
+plugin, the node ``{"_target_": "pkg.mod.Class", "name": <entry name>, **defaults}`` under the
+Hydra group ``attacker`` or ``defender``, so ``attacker=<name>`` and ``attacker=glob(*)`` see
+plugins installed from any distribution. Two plugins with one name is an error naming both.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any
+
+GROUPS = {"attacker": "arena.attackers", "defender": "arena.defenders"}
+
+
+class PluginError(Exception):
+    """Discovery or construction of a plugin failed (message names the plugin and its package)."""
+
+
+@dataclass(frozen=True)
+class PluginEntry:
+    kind: str  # "attacker" or "defender"
+    name: str
+    target: str  # "module:Class" as declared
+    package: str  # the distribution that declared it
+
+    @property
+    def dotted(self) -> str:
+        return self.target.replace(":", ".")
+
+    def load(self) -> type:
+        module, _, attr = self.target.partition(":")
+        try:
+            obj = __import__(module, fromlist=[attr or "_"])
+            return getattr(obj, attr) if attr else obj
+        except Exception as exc:  # noqa: BLE001 - reported with the plugin's name
+            raise PluginError(f"{self.kind} {self.name!r} from package {self.package!r}: cannot load "
+                              f"{self.target!r} ({exc.__class__.__name__}: {exc})") from exc
+
+    def default_config(self) -> dict[str, Any]:
+        """``{"_target_": ..., "name": ..., <constructor defaults>}``."""
+        cls = self.load()
+        node: dict[str, Any] = {"_target_": self.dotted}
+        for p in inspect.signature(cls).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            if p.default is not inspect.Parameter.empty and _plain_value(p.default):
+                node[p.name] = p.default
+        node["name"] = self.name
+        return node
+
+
+def _plain_value(v: Any) -> bool:
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return True
+    if isinstance(v, (list, tuple)):
+        return all(_plain_value(x) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _plain_value(x) for k, x in v.items())
+    return False
+
+
+def _package_of(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist is not None else "unknown"
+
+
+def discover(kind: str) -> dict[str, PluginEntry]:
+    """All plugins of one kind ("attacker" or "defender") by name; duplicates raise PluginError."""
+    if kind not in GROUPS:
+        raise ValueError(f"unknown plugin kind {kind!r}; known: {sorted(GROUPS)}")
+    found: dict[str, PluginEntry] = {}
+    for ep in entry_points(group=GROUPS[kind]):
+        entry = PluginEntry(kind, ep.name, ep.value, _package_of(ep))
+        if ep.name in found and found[ep.name].target != entry.target:
+            other = found[ep.name]
+            raise PluginError(f"two {kind} plugins are named {ep.name!r}: {other.target} from package "
+                              f"{other.package!r} and {entry.target} from package {entry.package!r}")
+        found[ep.name] = entry
+    return dict(sorted(found.items()))
+
+
+def register_configs(conf_dir: str | Path | None = None) -> None:
+    """Put every plugin's default config into Hydra's ConfigStore (groups attacker/ and defender/).
+
+    Plugins with a YAML file in ``conf_dir/<kind>/`` are skipped: that file is their config, and a
+    second node of the same name would make Hydra merge the two.
+    """
+    from hydra.core.config_store import ConfigStore
+
+    cs = ConfigStore.instance()
+    for kind in GROUPS:
+        for name, entry in discover(kind).items():
+            if conf_dir is not None and (Path(conf_dir) / kind / f"{name}.yaml").is_file():
+                continue
+            cs.store(group=kind, name=name, node=entry.default_config(), provider=entry.package)
+
+
+def instantiate_plugin(kind: str, cfg: Any) -> Any:
+    """Build a plugin from its config node (``_target_`` + constructor arguments)."""
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    node = OmegaConf.to_container(cfg, resolve=True) if not isinstance(cfg, dict) else dict(cfg)
+    if not isinstance(node, dict) or "_target_" not in node:
+        raise PluginError(f"{kind} config must be a mapping with a _target_, got {node!r}")
+    name = node.pop("name", None)
+    try:
+        plugin = instantiate(node, _convert_="all")
+    except Exception as exc:  # noqa: BLE001 - a bad config value gets a message naming the plugin
+        cause = exc.__cause__ or exc
+        raise PluginError(f"{kind} {name or node['_target_']!r}: bad config ({cause})") from exc
+    if name is not None and getattr(plugin, "name", name) != name:
+        raise PluginError(f"{kind} config name {name!r} does not match the plugin's name {plugin.name!r}")
+    return plugin

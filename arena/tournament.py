@@ -1,0 +1,127 @@
+"""Tournaments through Hydra: a grid of matches in one process, or one match per multirun job.
+
+* ``python -m arena``: every (attacker, defender, setting, seed) of the ``tournament`` node, one
+  after another in this process, with a progress bar; then the leaderboard.
+* ``python -m arena -m attacker=glob(*) defender=glob(*) seed=0,1``: each Hydra job plays one match
+  (the composed ``attacker``, ``defender``, ``setting``, ``seed``); :class:`LeaderboardCallback`
+  writes the leaderboard when the sweep ends.
+
+Every match writes ``<out_dir>/matches/<attacker>__<defender>__<setting>__s<seed>/``; a rerun
+skips matches whose ``result.json`` is final for the same config (``rerun=true`` replays them).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from arena import leaderboard, wandb_log
+from arena.match import MatchSpec, finished_result, run_match
+
+
+def _plain(node: Any) -> Any:
+    return OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
+
+
+def spec_from_cfg(cfg: DictConfig) -> MatchSpec:
+    """The match a composed config describes."""
+    seed = cfg.seed
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+    return MatchSpec(attacker=_plain(cfg.attacker), defender=_plain(cfg.defender), setting=_plain(cfg.setting),
+                     budget=_plain(cfg.budget), referee=_plain(cfg.referee), seed=seed)
+
+
+def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
+    """Run (or skip, if finished) one match; returns (result, skipped)."""
+    out_dir = Path(cfg.out_dir)
+    match_dir = out_dir / "matches" / spec.match_id
+    if not cfg.get("rerun", False):
+        done = finished_result(match_dir, spec)
+        if done is not None:
+            return done, True
+    wandb_log.teardown()
+    result = run_match(spec, match_dir, device=cfg.device)
+    wandb_log.log_match(result, _plain(cfg.logger), tournament_name(cfg), out_dir)
+    return result, False
+
+
+def tournament_name(cfg: DictConfig) -> str:
+    return str(cfg.tournament.get("name") or Path(cfg.out_dir).name)
+
+
+def _options(group: str, wanted: Any) -> list[str]:
+    from hydra.core.global_hydra import GlobalHydra
+
+    available = GlobalHydra.instance().config_loader().get_group_options(group)
+    if wanted in (None, "all", "*"):
+        return available
+    names = [wanted] if isinstance(wanted, str) else list(wanted)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ValueError(f"tournament: unknown {group} {unknown}; available: {available}")
+    return names
+
+
+def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
+    """The matches of the ``tournament`` node, each composed like a multirun job would be."""
+    from hydra import compose
+
+    t = cfg.tournament
+    attackers = _options("attacker", _plain(t.attackers))
+    defenders = _options("defender", _plain(t.defenders))
+    settings = _options("setting", _plain(t.settings))
+    seeds = _plain(t.seeds)
+    seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    keep = [f"{k}={v}" for k, v in (("budget", cfg.budget_name), ("referee", cfg.referee_name))]
+    specs = []
+    for setting in settings:
+        for defender in defenders:
+            for attacker in attackers:
+                for seed in seeds:
+                    sub = compose(config_name="config",
+                                  overrides=[f"attacker={attacker}", f"defender={defender}",
+                                             f"setting={setting}", f"seed={seed}", *keep])
+                    specs.append(spec_from_cfg(sub))
+    return specs
+
+
+def run_grid(cfg: DictConfig) -> dict[str, Any]:
+    """Play the whole grid in this process, then write and print the leaderboard."""
+    from tqdm import tqdm
+
+    specs = grid_specs(cfg)
+    counts = {"done": 0, "failed": 0, "skipped": 0}
+    bar = tqdm(specs, desc="matches", unit="match", disable=not cfg.get("progress", True))
+    for spec in bar:
+        bar.set_description(spec.match_id)
+        result, skipped = play(cfg, spec)
+        counts["skipped" if skipped else ("failed" if result["outcome"] == "error" else "done")] += 1
+        bar.set_postfix(counts)
+    bar.close()
+    return finish(cfg, counts)
+
+
+def finish(cfg: DictConfig, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    out_dir = Path(cfg.out_dir)
+    board = leaderboard.write(out_dir)
+    wandb_log.log_leaderboard(board, _plain(cfg.logger), tournament_name(cfg), out_dir)
+    if counts:
+        print(f"matches: {counts['done']} played, {counts['failed']} failed, {counts['skipped']} skipped (finished before)")
+    print(leaderboard.render_terminal(board))
+    print(f"leaderboard: {out_dir / 'leaderboard.md'}")
+    return board
+
+
+try:
+    from hydra.experimental.callback import Callback
+except ImportError:  # pragma: no cover
+    Callback = object  # type: ignore[misc,assignment]
+
+
+class LeaderboardCallback(Callback):
+    """Writes the leaderboard of ``out_dir`` when a multirun sweep ends."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        finish(config)
