@@ -57,6 +57,33 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from arena import leaderboard
+
+    out_dir = Path(args.dir)
+    if not (out_dir / "matches").is_dir():
+        print(f"arena leaderboard: {out_dir} has no matches/ folder (is it a tournament's out_dir?)", file=sys.stderr)
+        return EXIT_UNREADABLE
+    board = leaderboard.write(out_dir)
+    print(leaderboard.render_terminal(board))
+    print(f"leaderboard: {out_dir / 'leaderboard.md'} ({len(board['cells'])} matches)")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from arena.registry import PluginError, discover
+
+    try:
+        for kind in ("attacker", "defender"):
+            print(f"{kind}s:")
+            for name, entry in discover(kind).items():
+                print(f"  {name:24s} {entry.target}  ({entry.package})")
+    except PluginError as exc:
+        print(f"arena list: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="arena", description="Local-Min Arena")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a referee tolerance, e.g. --set restarts=128")
     verify.set_defaults(func=cmd_verify)
+    board = sub.add_parser("leaderboard", help="rebuild leaderboard.json/.md of a tournament folder from its results")
+    board.add_argument("dir", help="the tournament's out_dir (holding matches/*/result.json)")
+    board.set_defaults(func=cmd_leaderboard)
+    lister = sub.add_parser("list", help="list the installed attacker and defender plugins")
+    lister.set_defaults(func=cmd_list)
     return parser
 
 

@@ -1,0 +1,89 @@
+"""Random restarts: train many initialisations of the defended network and submit the worst minima.
+
+A search attack with no construction behind it: on ``budget.datasets`` generated linearly
+separable datasets it trains ``budget.restarts`` random initialisations of the defended network at
+once (the population engine inside one Lightning ``Trainer.fit``, so a long search has Lightning's
+progress bar, logger, checkpoints and ``accelerator="auto"``), polishes them with batched L-BFGS in
+float64, and submits the converged points of highest loss, each with the best point of the same
+run as its witness. It is the empirical probe of every guarantee ("does plain training ever get
+stuck?"), in the spirit of the experiments in Safran & Shamir, ICML 2018 (arXiv 1712.08968).
+
+Run: ``python -m arena attacker=random_restarts``
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from arena.budget import Budget
+from arena.claims import Claim
+from arena.lightning_population import fit_population
+from arena.population import polish_lbfgs
+from arena.setting import Setting
+from attackers.dead_relu import separable_dataset
+from defenders.base import Guarantee, PluginConfig
+
+
+@dataclass(frozen=True)
+class RandomRestarts(PluginConfig):
+    """Search by training; ``n`` samples per dataset, ``lr`` for Adam, ``init_scales`` cycled over restarts.
+
+    ``converged_grad``: a polished point counts as converged when ‖∇L‖ is below it;
+    ``min_gap``: a point is submitted only if its loss exceeds the run's best by this much.
+    """
+
+    name: ClassVar[str] = "random_restarts"
+
+    n: int = 16
+    lr: float = 0.02
+    init_scales: tuple[float, ...] = (1.0, 2.0, 4.0)
+    converged_grad: float = 1e-6
+    min_gap: float = 1e-4
+    progress_bar: bool = True
+
+    def __post_init__(self) -> None:
+        if self.n < 4:
+            raise ValueError(f"random_restarts.n must be >= 4, got {self.n}")
+        if not self.lr > 0:
+            raise ValueError(f"random_restarts.lr must be > 0, got {self.lr}")
+        if not self.init_scales or any(s <= 0 for s in self.init_scales):
+            raise ValueError(f"random_restarts.init_scales must be positive numbers, got {self.init_scales}")
+
+    def applies_to(self, setting: Setting, guarantee: Guarantee | None) -> tuple[bool, str]:
+        if setting.input_dim is None:
+            return False, "the network does not declare input_dim, so no dataset can be generated for it"
+        return True, ""
+
+    def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
+               device: str = "cpu") -> list[Claim]:
+        rng = np.random.default_rng(seed)
+        gen = torch.Generator().manual_seed(seed)
+        found: list[tuple[float, Claim]] = []
+        for dataset in range(budget.datasets):
+            Xn, yn, _, _ = separable_dataset(self.n, setting.input_dim, rng)
+            X = torch.tensor(Xn, dtype=torch.float64)
+            y = torch.tensor(yn, dtype=torch.float64)
+            per = -(-budget.restarts // len(self.init_scales))
+            inits = [setting.init_params(per, generator=gen, scale=s) for s in self.init_scales]
+            params = {k: torch.cat([p[k] for p in inits])[: budget.restarts] for k in setting.param_shapes}
+            accelerator = "cpu" if str(device).startswith("cpu") else "auto"
+            trained = fit_population(setting, X, y, params, steps=budget.steps, lr=self.lr, optimizer="adam",
+                                     accelerator=accelerator, enable_progress_bar=self.progress_bar)
+            polished = polish_lbfgs(setting, X, y, trained.params, max_iter=300).cpu()
+            loss, gnorm = polished.loss, polished.grad_norm
+            best = polished.best()
+            ok = torch.isfinite(loss) & (gnorm < self.converged_grad) & (loss > loss[best] + self.min_gap)
+            for k in torch.nonzero(ok).flatten().tolist():
+                theta = {name: t[k].clone() for name, t in polished.params.items()}
+                witness = {name: t[best].clone() for name, t in polished.params.items()}
+                claim = Claim(setting.to_config(), X, y, theta, witness=witness, attacker=self.name, seed=seed,
+                              notes=f"dataset {dataset}, restart {k}: loss {float(loss[k]):.6g} after training "
+                                    f"and polish (best of the run {float(loss[best]):.6g})",
+                              extra={"search": {"dataset": dataset, "restart": k, "restarts": budget.restarts,
+                                                "steps": budget.steps, "grad_norm": float(gnorm[k])}})
+                found.append((float(loss[k] - loss[best]), claim))
+        found.sort(key=lambda gc: -gc[0])
+        return [c for _, c in found[: budget.max_claims]]
