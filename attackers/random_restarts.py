@@ -12,6 +12,7 @@ Run: ``python -m arena attacker=random_restarts``
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -32,7 +33,8 @@ class RandomRestarts(PluginConfig):
     """Search by training; ``n`` samples per dataset, ``lr`` for Adam, ``init_scales`` cycled over restarts.
 
     ``converged_grad``: a polished point counts as converged when ‖∇L‖ is below it;
-    ``min_gap``: a point is submitted only if its loss exceeds the run's best by this much.
+    ``min_gap``: a point is submitted only if its loss exceeds the run's best by this much;
+    ``progress_bar``: Lightning's bar while training (shown on a terminal only).
     """
 
     name: ClassVar[str] = "random_restarts"
@@ -71,7 +73,8 @@ class RandomRestarts(PluginConfig):
             params = {k: torch.cat([p[k] for p in inits])[: budget.restarts] for k in setting.param_shapes}
             accelerator = "cpu" if str(device).startswith("cpu") else "auto"
             trained = fit_population(setting, X, y, params, steps=budget.steps, lr=self.lr, optimizer="adam",
-                                     accelerator=accelerator, enable_progress_bar=self.progress_bar)
+                                     accelerator=accelerator,
+                                     enable_progress_bar=self.progress_bar and sys.stderr.isatty())
             polished = polish_lbfgs(setting, X, y, trained.params, max_iter=300).cpu()
             loss, gnorm = polished.loss, polished.grad_norm
             best = polished.best()
