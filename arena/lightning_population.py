@@ -1,0 +1,146 @@
+"""The population engine as a Lightning module, for long searches (DESIGN.md "Population engine").
+
+:class:`PopulationModule` holds the whole population as one ``[K, P]`` parameter and takes one
+batched full-batch step per ``training_step``, so ``Trainer.fit`` brings its progress bar, loggers,
+checkpoints and ``accelerator="auto"``. It uses the engine's loss and optimizer, so
+:func:`fit_population` reaches what :func:`arena.population.train_population` reaches for the same
+optimizer, learning rate and step count.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
+
+import pytorch_lightning as pl
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from arena.population import PopulationLoss, PopulationResult, make_optimizer
+from arena.setting import Setting
+
+
+class _Ticks(Dataset):
+    """``steps`` dummy items: one epoch is ``steps`` full-batch steps (the data live in the module)."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return torch.zeros(())
+
+
+class PopulationModule(pl.LightningModule):
+    """K networks of one setting trained together on (X, y).
+
+    X: [n, d], y: [n] in {-1, +1}; params: name -> [K, *shape], copied into the parameter
+    ``flat`` [K, P] in ``dtype`` (default: the params' dtype). X and y are buffers, so they follow the
+    module to the accelerator. Logs ``loss/mean``, ``loss/min``, ``loss/max`` each step.
+    """
+
+    def __init__(self, setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[str, torch.Tensor],
+                 optimizer: str = "adam", lr: float = 1e-2, momentum: float = 0.0,
+                 dtype: torch.dtype | None = None, fused: bool = True) -> None:
+        super().__init__()
+        dtype = dtype or next(iter(params.values())).dtype
+        self.setting = setting
+        self.flat = nn.Parameter(setting.flatten({k: v.detach() for k, v in params.items()}).to(dtype).clone())
+        if self.flat.dim() != 2:
+            raise ValueError(f"a population needs params [K, ...], got flat shape {tuple(self.flat.shape)}")
+        self.register_buffer("X", X.detach().to(dtype).clone())
+        self.register_buffer("y", y.detach().to(dtype).clone())
+        self.optimizer_name, self.lr, self.momentum, self.fused = optimizer, lr, momentum, fused
+        make_optimizer(optimizer, [torch.zeros(1, requires_grad=True)], lr=lr, momentum=momentum)  # fail early
+        # Tensors stay out of hparams: the checkpoint holds them as state.
+        self.save_hyperparameters({"setting": setting.to_config(), "optimizer": optimizer, "lr": lr,
+                                   "momentum": momentum, "k": self.flat.shape[0]})
+        self._objective: PopulationLoss | None = None
+
+    @property
+    def objective(self) -> PopulationLoss:
+        """The engine's loss on the module's current device/dtype (rebuilt after a move)."""
+        obj = self._objective
+        if obj is None or obj.X is not self.X or obj.y.device != self.X.device:
+            obj = self._objective = PopulationLoss(self.setting, self.X, self.y, fused=self.fused)
+        return obj
+
+    def forward(self) -> torch.Tensor:
+        """Loss of every member: [K]."""
+        return self.objective(self.flat)
+
+    def population(self) -> dict[str, torch.Tensor]:
+        """Current parameters, name -> [K, *shape], detached on the CPU."""
+        return {k: v.detach().cpu().clone() for k, v in self.setting.unflatten(self.flat).items()}
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        loss = self()
+        detached = loss.detach()
+        self.log("loss/mean", detached.mean(), prog_bar=True, batch_size=1)
+        self.log("loss/min", detached.min(), batch_size=1)
+        self.log("loss/max", detached.max(), batch_size=1)
+        # Σ_k L_k: each member's gradient is its own, as in the engine.
+        return loss.sum()
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return make_optimizer(self.optimizer_name, [self.flat], lr=self.lr, momentum=self.momentum)
+
+
+@contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Silence Lightning's start-up banner and the single-item DataLoader warning for one fit."""
+    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning.pytorch", "lightning.fabric")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+            warnings.filterwarnings("ignore", message=".*GPU available but not used.*")
+            # Lightning 2.6 builds pytree LeafSpecs that newer torch marks deprecated: not ours to fix.
+            warnings.filterwarnings("ignore", message=".*LeafSpec.*deprecated.*", category=FutureWarning)
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def fit_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[str, torch.Tensor], *,
+                   steps: int, lr: float, optimizer: str = "adam", momentum: float = 0.0,
+                   accelerator: str = "auto", devices: int | str = 1, dtype: torch.dtype | None = None,
+                   enable_progress_bar: bool = False, logger: Any = False, enable_checkpointing: bool = False,
+                   default_root_dir: str | None = None, callbacks: list[Any] | None = None,
+                   log_every_n_steps: int = 50, quiet: bool = True, fused: bool = True,
+                   **trainer_kwargs: Any) -> PopulationResult:
+    """Train the population with ``Trainer.fit`` for ``steps`` full-batch steps.
+
+    X: [n, d], y: [n]; params: name -> [K, *shape]. Extra keyword arguments go to ``pl.Trainer``.
+    ``quiet`` silences Lightning's start-up banner (set False to see it). Returns params detached on
+    the CPU, with loss [K] and grad_norm [K] evaluated at them; ``seconds`` covers the whole fit.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    module = PopulationModule(setting, X, y, params, optimizer=optimizer, lr=lr, momentum=momentum, dtype=dtype,
+                              fused=fused)
+    start = time.perf_counter()
+    context = _quiet_lightning() if quiet else warnings.catch_warnings()
+    with context:
+        trainer = pl.Trainer(max_steps=steps, max_epochs=-1, accelerator=accelerator, devices=devices,
+                             enable_progress_bar=enable_progress_bar, logger=logger,
+                             enable_checkpointing=enable_checkpointing, enable_model_summary=False,
+                             default_root_dir=default_root_dir, callbacks=callbacks,
+                             log_every_n_steps=log_every_n_steps, **trainer_kwargs)
+        trainer.fit(module, train_dataloaders=DataLoader(_Ticks(steps), batch_size=None))
+    seconds = time.perf_counter() - start
+    flat = module.flat.detach().cpu()
+    objective = PopulationLoss(setting, module.X.detach().cpu(), module.y.detach().cpu(), fused=fused)
+    loss, grad = objective.value_and_grad(flat)
+    result = PopulationResult(setting.unflatten(flat.clone()), loss, grad.norm(dim=-1), int(trainer.global_step),
+                              seconds)
+    result.extra["trainer"] = trainer
+    return result
