@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
+import torch.nn.functional as F
 
 from arena.neurons import Spec, split_spec
 
@@ -66,7 +67,7 @@ def make_loss(spec: Spec) -> Loss:
     if name == "hinge":
         return Loss(name, p, _poly_hinge(1), 0, True, True, True, 0.0, True)
     if name == "logistic":
-        return Loss(name, p, lambda m: torch.logaddexp(-m, torch.zeros((), dtype=m.dtype, device=m.device)), 99, True, True, False, 0.0, False)
+        return Loss(name, p, lambda m: F.softplus(-m, threshold=40.0), 99, True, True, False, 0.0, False)
     if name == "exponential":
         return Loss(name, p, lambda m: torch.exp(-m), 99, True, True, False, 0.0, False)
     if name == "squared":

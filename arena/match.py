@@ -95,8 +95,31 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     tmp.replace(path)
 
 
+VERIFIED = ("bad_local_min", "bad_path_to_infinity")
+
+
+def scope_gaps(guarantee: Any, claim: Claim, verdict: Verdict) -> list[str]:
+    """What the defender's promise does not cover about this verified claim (empty: covered).
+
+    ``no_bad_local_min`` covers every local minimum but no path to infinity;
+    ``no_bad_strict_local_min`` covers only strict minima (flat directions or a kink: not covered);
+    ``no_bad_path_to_infinity`` covers both. A defender with no promise (None) covers everything:
+    any verified bad point counts against the base setting.
+    """
+    promise = getattr(guarantee, "promise", None)
+    if promise is None:
+        return []
+    gaps = []
+    if claim.kind == "path" and promise != "no_bad_path_to_infinity":
+        gaps.append("promise_covers_paths_to_infinity")
+    if claim.kind == "local_min" and promise == "no_bad_strict_local_min" and verdict.evidence.get("strict") is not True:
+        gaps.append("promise_covers_non_strict_minima")
+    return gaps
+
+
 def _claim_rank(v: Verdict) -> tuple:
-    order = {"bad_local_min": 0, "not_bad": 1, "not_local_min": 2, "invalid": 3}
+    order = {"bad_local_min": 0, "bad_path_to_infinity": 0, "not_bad": 1, "not_local_min": 2,
+             "not_a_descending_path": 2, "invalid": 3}
     return (order.get(v.verdict, 9), -(v.evidence.get("gap") or 0.0))
 
 
@@ -191,20 +214,23 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         judged.sort(key=lambda cv: _claim_rank(cv[1]))
         scoped = []
         for claim, v in judged:
-            if v.verdict != "bad_local_min":
+            if v.verdict not in VERIFIED:
                 continue
             checks = check_assumptions(guarantee, defended, claim)
             failed = [c["name"] for c in checks if not c["holds"]]
-            scoped.append((claim, v, checks, failed))
+            scoped.append((claim, v, checks, failed, scope_gaps(guarantee, claim, v)))
         if scoped:
-            scoped.sort(key=lambda s: (len(s[3]) > 0,))
-            claim, v, checks, failed = scoped[0]
+            scoped.sort(key=lambda s: (len(s[3]) + len(s[4]) > 0, len(s[4]) > 0))
+            claim, v, checks, failed, gaps = scoped[0]
+            what = "path to infinity" if claim.kind == "path" else "local minimum"
             result["assumption_checks"] = checks
-            if failed:
-                result.update(outcome="out_of_scope", failed_assumptions=failed,
-                              reason=f"verified bad local minimum, but assumption(s) {', '.join(failed)} fail")
+            if gaps or failed:
+                parts = ([f"the promise {guarantee.promise!r} does not cover it ({', '.join(gaps)})"] if gaps else []) + \
+                        ([f"assumption(s) {', '.join(failed)} fail"] if failed else [])
+                result.update(outcome="out_of_scope", failed_assumptions=gaps + failed,
+                              reason=f"verified bad {what}, but " + "; ".join(parts))
             else:
-                result.update(outcome="broken", reason="verified bad local minimum with every assumption holding")
+                result.update(outcome="broken", reason=f"verified bad {what} with every assumption holding")
         else:
             claim, v = judged[0]
             result.update(outcome="held", reason=f"no claim survived the referee (best: {v.verdict}: "

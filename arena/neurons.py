@@ -49,8 +49,9 @@ class Neuron:
 
 
 def _softplus(beta: float) -> Callable[[torch.Tensor], torch.Tensor]:
-    # logaddexp is exact in float64 at both ends; F.softplus either overflows or switches to z
-    return lambda z: torch.logaddexp(beta * z, torch.zeros((), dtype=z.dtype, device=z.device)) / beta
+    # switching to z only above βz = 40, where e^{-40} is below float64 resolution, keeps the value
+    # exact and every derivative finite (logaddexp's double backward gives NaN at |z| ~ 1e3)
+    return lambda z: F.softplus(z, beta=beta, threshold=40.0)
 
 
 def _smooth_relu_huber(h: float) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -34,7 +34,7 @@ from arena.polish import polish
 from arena.probes import kink_directions, probe_ball
 from arena.setting import Setting
 
-VERDICTS = ("bad_local_min", "not_local_min", "not_bad", "invalid")
+VERDICTS = ("bad_local_min", "not_local_min", "bad_path_to_infinity", "not_a_descending_path", "not_bad", "invalid")
 
 
 @dataclass
@@ -64,6 +64,8 @@ class RefereeConfig:
     restart_init_scales: tuple[float, ...] = (1.0, 3.0)
     gap_tol: float = 1e-6  # absolute
     gap_rel_tol: float = 1e-4  # relative to max(1e-12, |L|)
+    path_norm_growth: float = 2.0  # a path's ‖θ‖ must grow at least this factor
+    path_settle_tol: float = 1e-3  # last drop of a path's loss counted as settled, relative
     seed: int = 0
 
     @classmethod
@@ -223,46 +225,69 @@ def _indices(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
 
 def saturated_units(setting: Setting, params: dict[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor,
                     cfg: RefereeConfig) -> list[dict[str, Any]]:
-    """Units of saturating neurons with σ' < threshold on every sample, and their rescaled gradient.
+    """Units whose σ' is below ``saturation_threshold`` on every sample the loss still depends on.
 
-    The raw gradient of such a unit's incoming weights carries a factor σ'(z) ~ e^{-35}, below
-    float64 noise relative to the loss; divided by max_i σ'(z_i) it shows whether the exact gradient
-    vanishes. A non-zero rescaled gradient means the point is not stationary, hence no minimum.
+    The gradient of such a unit's incoming weights is Σ_i g_i σ'(z_i)(u_i, 1), with g_i = ∂L/∂h_i
+    and u_i the unit's input: every term carries σ'(z_i) ~ e^{-35}, below float64 noise relative
+    to the loss. Divided by max σ'(z_i) over the samples with g_i ≠ 0, it shows whether the exact
+    gradient vanishes; a non-zero rescaled gradient means the point is not stationary (theory §6.4).
+    Samples with g_i = 0 (e.g. past the hinge) cannot move the loss and are ignored.
     """
     if not setting.builtin:
         return []
-    pre = setting.preactivations(params, X)
-    flat = setting.flatten(params)
-    g = setting.unflatten(gradient(setting, X, y, flat))
+    m, neuron = setting.mlp, setting.neuron
+    depth = len(m.hidden)
+    p = {k: v.detach() for k, v in params.items()}
+    inputs, pre, post = [], [], []
+    h = X
+    for i in range(depth):
+        z = h @ p[f"layers.{i}.weight"].T + (p[f"layers.{i}.bias"] if m.bias else 0)
+        inputs.append(h)
+        pre.append(z)
+        h = neuron(z).detach().requires_grad_(True)
+        post.append(h)
+    out = h @ p[f"layers.{depth}.weight"].T + (p[f"layers.{depth}.bias"] if m.bias else 0)
+    out = out.squeeze(-1)
+    if m.skip:
+        out = out + (X @ p["skip.weight"].T).squeeze(-1)
+    z_exp = None
+    if m.exp_neuron:
+        z_exp = X @ p["exp.w"] + p["exp.b"]
+        out = out + p["exp.a"] * torch.exp(z_exp)
+    out = out.detach().requires_grad_(True)
+    (g_out,) = torch.autograd.grad(setting.loss_fn(y * out).mean(), out)  # ∂L/∂f_i, [n]
+    # back through the layers by hand, so each layer's ∂L/∂h is exact (no chained re-evaluation)
+    grads_h = [None] * depth
+    g = g_out.unsqueeze(-1) @ p[f"layers.{depth}.weight"]  # [n, h_last]
+    for i in reversed(range(depth)):
+        grads_h[i] = g
+        zz = pre[i].detach().requires_grad_(True)
+        (slope,) = torch.autograd.grad(neuron(zz), zz, grad_outputs=torch.ones_like(zz))
+        if i > 0:
+            g = (g * slope) @ p[f"layers.{i}.weight"]
     found = []
-    neuron = setting.neuron
-    for name, z in pre.items():
-        if name == "exp":
-            slope = torch.exp(z).unsqueeze(-1)  # [n, 1]
-            comps = {"exp.w": g["exp.w"], "exp.b": g["exp.b"].reshape(1), "exp.a": g["exp.a"].reshape(1)}
-            units = [(0, comps)]
-        else:
-            if not neuron.saturates:
-                continue
-            zz = z.detach().clone().requires_grad_(True)
-            (slope,) = torch.autograd.grad(neuron(zz).sum(), zz)
-            slope = slope.abs()
-            units = []
-            for j in range(z.shape[-1]):
-                comps = {f"{name}.weight": g[f"{name}.weight"][j]}
-                if f"{name}.bias" in g:
-                    comps[f"{name}.bias"] = g[f"{name}.bias"][j].reshape(1)
-                units.append((j, comps))
-        for j, comps in units:
-            s = slope[:, j] if slope.dim() == 2 else slope
-            top = float(s.max())
-            if top >= cfg.saturation_threshold:
-                continue
-            scale = max(top, 1e-300)
-            scaled = torch.cat([c.reshape(-1) for c in comps.values()]) / scale
-            found.append({"unit": f"{name}[{j}]", "max_slope": top,
-                          "rescaled_grad_norm": float(scaled.norm()),
-                          "min_abs_preactivation": float(z[..., j].abs().min()) if name != "exp" else float(z.abs().min())})
+    units: list[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor]] = []  # name, g [n], slope [n], input [n, k]
+    if neuron.saturates:
+        for i in range(depth):
+            zz = pre[i].detach().requires_grad_(True)
+            (slope,) = torch.autograd.grad(neuron(zz), zz, grad_outputs=torch.ones_like(zz))
+            feats = torch.cat([inputs[i], torch.ones_like(inputs[i][:, :1])], dim=1)
+            for j in range(pre[i].shape[1]):
+                units.append((f"layers.{i}[{j}]", grads_h[i][:, j], slope[:, j].abs(), feats))
+    if z_exp is not None:
+        feats = torch.cat([X, torch.ones_like(X[:, :1])], dim=1)
+        # f = a·e^z: ∂f/∂a = e^z and ∂f/∂(w, b) = a·e^z·(x, 1); both carry the factor e^z
+        units.append(("exp", g_out, torch.exp(z_exp), torch.cat([feats * p["exp.a"], torch.ones_like(X[:, :1])], 1)))
+    for name, g_i, slope, feats in units:
+        live = g_i != 0
+        if not bool(live.any()):
+            continue
+        top = float(slope[live].max())
+        if top >= cfg.saturation_threshold:
+            continue
+        scaled = ((g_i * slope / max(top, 1e-300)).unsqueeze(-1) * feats).sum(0) / X.shape[0]
+        found.append({"unit": name, "max_slope": top, "rescaled_grad_norm": float(scaled.norm()),
+                      "samples_with_signal": int(live.sum())})
     return found
 
 
@@ -453,8 +478,13 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
 
 
 def judge_safely(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None, device: str = "auto") -> Verdict:
-    """:func:`judge`, but a crash inside the protocol becomes an ``invalid`` verdict with its traceback."""
+    """:func:`judge` (or :func:`arena.paths.judge_path` for path claims); a crash inside the
+    protocol becomes an ``invalid`` verdict with its traceback."""
     try:
+        if claim.kind == "path":
+            from arena.paths import judge_path
+
+            return judge_path(claim, config, device)
         return judge(claim, config, device)
     except Exception as exc:  # noqa: BLE001 - any failure must leave a verdict behind
         return Verdict("invalid", [f"referee failed: {exc.__class__.__name__}: {exc}"],

@@ -218,7 +218,7 @@ class Setting:
         batch = flat.shape[:-1]
         for k, shape in self.param_shapes.items():
             size = math.prod(shape)
-            out[k] = flat[..., i : i + size].reshape(*batch, *shape)
+            out[k] = flat[..., i : i + size].reshape(tuple(batch) + tuple(shape))
             i += size
         if i != flat.shape[-1]:
             raise ValueError(f"flat parameter vector has {flat.shape[-1]} entries, setting needs {i}")

@@ -5,6 +5,8 @@ Each builder returns a :class:`~arena.claims.Claim` whose correct verdict is kno
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from arena.claims import Claim
@@ -142,3 +144,27 @@ def float32_dead_relu(grad_target: float = 1e-5, seed: int = 0) -> Claim:
     params = {k: t.detach() for k, t in params.items()}
     return Claim(base.setting, X32, y32, params, attacker="zoo.float32_dead_relu", seed=seed,
                  notes=f"found by float32 gradient descent, gradient norm {norm:.2g}")
+
+
+def a12_path(t_end: float = 16.0) -> Claim:
+    """theory.md A12: a decreasing path to infinity against the exponential-neuron defense.
+
+    Dead-ReLU base f(x) = a₀ + Σ v_j relu(u_j x + c_j) with u = (1, −1), c = (−2, −2), a₀ = 0, plus
+    a·exp(w x + b) with (λ/2)a², λ = 0.1, quadratic hinge, X = [−1, 0, 1], y = [+1, −1, +1]. Along
+    w = t, b = 0, a = e^{−t}: L̃(t) = [(1 − e^{−2t})² + (1 + e^{−t})²]/3 + (λ/2)e^{−2t} ↓ 2/3, while
+    the witness (a₀ = −1, v = (2, 2), u = (1, −1), c = 0, a = 0) has loss 0.
+    """
+    X = _t([[-1.0], [0.0], [1.0]])
+    y = _t([1.0, -1.0, 1.0])
+    theta = {"layers.0.weight": _t([[1.0], [-1.0]]), "layers.0.bias": _t([-2.0, -2.0]),
+             "layers.1.weight": _t([[1.0, 1.0]]), "layers.1.bias": _t([0.0]),
+             "exp.a": _t(1.0), "exp.w": _t([0.0]), "exp.b": _t(0.0)}
+    witness = {"layers.0.weight": _t([[1.0], [-1.0]]), "layers.0.bias": _t([0.0, 0.0]),
+               "layers.1.weight": _t([[2.0, 2.0]]), "layers.1.bias": _t([-1.0]),
+               "exp.a": _t(0.0), "exp.w": _t([0.0]), "exp.b": _t(0.0)}
+    setting = {"network": {"input_dim": 1, "hidden": [2], "neuron": "relu", "exp_neuron": True},
+               "loss": "quadratic_hinge", "regularizer": {"name": "exp_neuron_l2", "weight": 0.1}}
+    ts = [0.0] + [2.0**k for k in range(-2, int(math.log2(t_end)) + 1)]
+    path = {"t": ts, "theta": {"exp.w": ["t"], "exp.a": "exp(-t)", "exp.b": "0"}}
+    return Claim(setting, X, y, theta, witness=witness, attacker="zoo.a12_path", seed=0, kind="path",
+                 notes="dead ReLUs + exponential neuron escaping to infinity (theory.md A12)", extra={"path": path})

@@ -10,6 +10,12 @@ f = c(θ) on H and the loss is >= G(c*)/n there, while the samples outside H kee
 (non-strict) local minimum with loss G(c*)/n > 0, although the data are separable and a witness of
 the same network reaches zero loss. Quadratic hinge: c* = (n₊ − n₋)/n_H and loss 4 n₊ n₋ / (n_H n).
 
+Against defenders the same construction is the attack's best try: with a smooth saturating neuron
+(softplus, sigmoid, exponential) no unit is exactly dead, so the units are pushed to pre-activation
+<= -``saturation_depth`` (their gradient is below float64 noise, theory.md §6.4); with the
+exponential skip neuron of Liang et al. 2018 the extra neuron is switched off (a = w = b = 0). The
+referee must reject both (P1 and P2 say no bad local minimum exists there).
+
 Variants: ``blind_spot`` needs a hinge-type loss (ℓ' = 0 beyond a finite margin); for other losses
 (logistic, exponential, squared) live units can always improve, so ``all_dead`` (A1b: every unit
 dead on every sample, output = best constant) is used; ``auto`` picks by the loss.
@@ -157,7 +163,8 @@ def dead_relu_point(setting: Setting, X: np.ndarray, y: np.ndarray, in_H: np.nda
     if bool((h < 0).any()):
         raise ValueError(f"neuron {setting.neuron.name} takes negative values: deeper layers cannot be kept active")
     hH = h[torch.as_tensor(in_H)]
-    if bool((hH != hH[0]).any()):
+    # exactly constant for dead units; within float64 noise for saturated ones (smooth neurons)
+    if bool(((hH - hH[0]).abs() > 1e-12).any()):
         raise RuntimeError("hidden representation is not constant on the blind spot")
     loss = setting.loss_fn
     c_star = constant_fit(loss, n_pos, n_neg)
@@ -213,18 +220,16 @@ def _why_not(setting: Setting) -> str:
     m = setting.mlp
     if not m.hidden:
         return "network has no hidden layer: no unit can be dead"
-    if not setting.neuron.dead_region:
-        return f"neuron {setting.neuron.name} has no dead region"
+    if not setting.neuron.dead_region and not setting.neuron.saturates:
+        return (f"neuron {setting.neuron.name} has no dead region and does not saturate: no unit can be "
+                "switched off")
     if not m.bias:
         return "network has no biases: units cannot be made dead on a half-space, nor the output constant tuned"
     if m.skip:
         return "network has a linear skip connection, which is never dead and sees the blind spot"
-    if m.exp_neuron:
-        return ("network has an exponential skip neuron, which never dies: the point escapes along a path to "
-                "infinity (theory.md A12)")
-    if setting.regularizers:
-        names = [r.name for r in setting.regularizers]
-        return f"regularizer {names} pulls on the dead units' parameters, so the point is not stationary"
+    others = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]
+    if others:
+        return f"regularizer {others} pulls on the dead units' parameters, so the point is not stationary"
     return ""
 
 
@@ -241,6 +246,7 @@ class DeadRelu(PluginConfig):
     live_label: int | None = None
     dead_margin: float = 0.5
     live_margin: float = 2.0
+    saturation_depth: float = 40.0
 
     name: ClassVar[str] = "dead_relu"
 
@@ -297,8 +303,11 @@ class DeadRelu(PluginConfig):
             in_H, direction = np.ones(len(y), dtype=bool), None
         else:
             in_H, direction = self._blind_spot(X, y, u, c, rng)
+        smooth = not setting.neuron.dead_region
+        margin = self.saturation_depth if smooth else self.dead_margin
         params, info = dead_relu_point(setting, X, y, in_H, rng, direction=direction,
-                                       dead_margin=self.dead_margin, live_margin=self.live_margin)
+                                       dead_margin=margin, live_margin=self.live_margin)
+        info["smooth_analogue"] = smooth
         witness = affine_witness(setting, X, y, target=_witness_margin(setting.loss_fn))
         Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
         if witness is not None and not float(setting.empirical_loss(witness, Xt, yt)) < info["loss"]:
@@ -306,7 +315,11 @@ class DeadRelu(PluginConfig):
         if witness is not None:
             info["witness_loss"] = float(setting.empirical_loss(witness, Xt, yt))
         info["variant"] = variant
-        notes = (f"A1{'b all-dead' if variant == 'all_dead' else ' dead-ReLU blind spot'} (theory.md §5): "
+        analogue = (f"smooth analogue: {setting.neuron.name} units saturated at pre-activation <= "
+                    f"-{self.saturation_depth:g} instead of dead; " if smooth else "")
+        if setting.mlp.exp_neuron:
+            analogue += "exponential neuron switched off (a = w = b = 0); "
+        notes = analogue + (f"A1{'b all-dead' if variant == 'all_dead' else ' dead-ReLU blind spot'} (theory.md §5): "
                  f"{info['n_blind']}/{info['n']} samples in the blind spot ({info['n_pos_blind']}+, "
                  f"{info['n_neg_blind']}-), output constant c* = {info['c_star']:.6g} there, loss "
                  f"{info['loss']:.6g}, training error {info['train_error']:.4g}; data linearly separable")

@@ -167,11 +167,10 @@ def test_logistic_uses_the_all_dead_variant():
 
 
 @pytest.mark.parametrize("change,reason", [
-    ({"neuron": "softplus"}, "neuron softplus has no dead region"),
+    ({"neuron": "softplus_linear"}, "neuron softplus_linear has no dead region and does not saturate"),
     ({"neuron": {"name": "leaky_relu", "slope": 0.1}}, "neuron leaky_relu has no dead region"),
     ({"hidden": []}, "no hidden layer"),
     ({"skip": True}, "linear skip"),
-    ({"exp_neuron": True}, "exponential skip neuron"),
     ({"bias": False}, "no biases"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),
 ])
@@ -219,3 +218,23 @@ def test_config_rebuilds_the_attacker():
     assert DeadRelu.default_config()["variant"] == "auto"
     with pytest.raises(ValueError, match="variant"):
         DeadRelu(variant="half_dead")
+
+
+@pytest.mark.parametrize("change", [{"neuron": "softplus"}, {"neuron": "sigmoid"},
+                                    {"exp_neuron": True, "regularizer": {"name": "exp_neuron_l2", "weight": 0.1}}])
+def test_defended_settings_get_the_closest_analogue_and_the_referee_rejects_it(change):
+    """Softplus units saturated at z <= -40 and a switched-off exponential neuron look stationary;
+    P1 and P2 say no bad local minimum exists there, and the referee must agree."""
+    from arena.referee import judge
+
+    setting = _setting().replace(**change)
+    assert DeadRelu().applies_to(setting, None) == (True, "")
+    claim = DeadRelu().attack(setting, None, Budget(), seed=0)[0]
+    v = judge(claim, {"restarts": 0}, device="cpu")
+    assert v.verdict == "not_local_min", v.reasons
+    if "neuron" in change:
+        assert claim.extra["construction"]["smooth_analogue"] is True
+        assert v.evidence["saturated_units"] and v.evidence["grad_norm"] < 1e-12
+        assert any("saturated" in r for r in v.reasons)
+    else:
+        assert v.evidence["hessian_min_eig"] < 0  # P2: ∂²L/∂a∂w ≠ 0 at a = 0
