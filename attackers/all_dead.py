@@ -35,7 +35,7 @@ from arena.budget import Budget
 from arena.claims import Claim
 from arena.losses import Loss
 from arena.setting import Params, Setting
-from attackers.dead_relu import NOTES_X, NOTES_Y, _why_not as _dead_why_not, constant_fit, dead_relu_point, separable_dataset
+from attackers.dead_relu import NOTES_X, NOTES_Y, dead_relu_point, separable_dataset
 from attackers.linear_region import fit_output_layer, witness_margin
 from defenders.base import Guarantee, PluginConfig
 
@@ -63,9 +63,25 @@ def closed_form(loss: Loss, n_pos: int, n_neg: int) -> tuple[float, float] | Non
 
 def why_not_all_dead(setting: Setting) -> str:
     """'' when every first-layer unit can be made dead and the output a free constant, else why not."""
-    why = _dead_why_not(setting)
-    if why:
-        return why.replace(" and sees the blind spot", ": the output is not constant")
+    if not setting.builtin:
+        return (f"custom network {setting.network.get('_target_')!r}: the attack places the units of the "
+                "built-in MLP")
+    m = setting.mlp
+    if not m.hidden:
+        return "network has no hidden layer: no unit can be dead"
+    if not setting.neuron.dead_region:
+        return (f"neuron {setting.neuron.name} has no dead region: no unit is exactly constant, so the point "
+                "would only look stationary (saturation, theory.md §6.4)")
+    if not m.bias:
+        return "network has no biases: units cannot be made dead on every sample, nor the output constant tuned"
+    if m.skip:
+        return "network has a linear skip connection, which is never dead: the output is not constant"
+    if m.exp_neuron:
+        return ("network has an exponential skip neuron, which never dies: the point escapes along a path to "
+                "infinity (theory.md A12)")
+    if setting.regularizers:
+        names = [r.name for r in setting.regularizers]
+        return f"regularizer {names} pulls on the dead units' parameters, so the point is not stationary"
     if setting.loss_fn.smoothness < 1:
         return (f"loss {setting.loss_fn.name} is not C¹: its best constant sits on the loss's kink, where "
                 "a gradient-based referee cannot certify the minimum")
