@@ -8,7 +8,11 @@ Public parameter names and shapes (``d`` = input_dim, ``h_i`` = hidden[i]):
   the scalar output: ``weight [1, h_last]``, ``bias [1]`` (with ``hidden: []`` the model is linear);
 * ``skip.weight`` ``[1, d]`` when ``skip`` is true;
 * ``exp.a`` ``[]``, ``exp.w`` ``[d]``, ``exp.b`` ``[]`` when ``exp_neuron`` is true (Liang et al.,
-  NeurIPS 2018, arXiv 1805.08671).
+  NeurIPS 2018, arXiv 1805.08671): the skip unit a·σ_s(w·x + b) with σ_s = ``special_neuron``
+  (exponential unless changed, e.g. to relu for theory.md A14);
+* ``mult.a`` ``[]``, ``mult.b`` ``[]`` when ``multiplicative_exp`` is true: they do not enter f but
+  the loss, L̃ = L·(1 + (a·e^b − 1)²) + λa² (Sohl-Dickstein & Kawaguchi 2019, arXiv 1901.03909; see
+  :mod:`arena.setting`).
 
 :func:`mlp_forward` evaluates the family for parameters with any leading batch shape ``B``
 (``weight: [*B, out, in]``), so one call evaluates a whole population of networks.
@@ -34,8 +38,10 @@ class MLPConfig:
     bias: bool = True
     skip: bool = False
     exp_neuron: bool = False
+    special_neuron: Any = "exponential"  # the neuron of the skip unit exp.* (A14 swaps in relu)
+    multiplicative_exp: bool = False  # D3's scalar pair mult.a, mult.b (Sohl-Dickstein & Kawaguchi)
 
-    KEYS = ("input_dim", "hidden", "neuron", "bias", "skip", "exp_neuron")
+    KEYS = ("input_dim", "hidden", "neuron", "bias", "skip", "exp_neuron", "special_neuron", "multiplicative_exp")
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> "MLPConfig":
@@ -55,18 +61,21 @@ class MLPConfig:
             raise ValueError(f"network.hidden must be a list of positive integers, got {list(hidden)!r}")
         neuron = cfg.get("neuron", "relu")
         make_neuron(neuron)  # fail early on unknown names and bad parameters
+        special = cfg.get("special_neuron", "exponential")
+        make_neuron(special)
         flags = {}
-        for key in ("bias", "skip", "exp_neuron"):
+        for key in ("bias", "skip", "exp_neuron", "multiplicative_exp"):
             value = cfg.get(key, key == "bias")
             if not isinstance(value, bool):
                 raise ValueError(f"network.{key} must be true or false, got {value!r}")
             flags[key] = value
-        return cls(d, hidden, _plain(neuron), **flags)
+        return cls(d, hidden, _plain(neuron), special_neuron=_plain(special), **flags)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "input_dim": self.input_dim, "hidden": list(self.hidden), "neuron": _plain(self.neuron),
             "bias": self.bias, "skip": self.skip, "exp_neuron": self.exp_neuron,
+            "special_neuron": _plain(self.special_neuron), "multiplicative_exp": self.multiplicative_exp,
         }
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -80,7 +89,13 @@ class MLPConfig:
             shapes["skip.weight"] = (1, self.input_dim)
         if self.exp_neuron:
             shapes.update({"exp.a": (), "exp.w": (self.input_dim,), "exp.b": ()})
+        if self.multiplicative_exp:
+            shapes.update({"mult.a": (), "mult.b": ()})
         return shapes
+
+    @property
+    def special_is_exponential(self) -> bool:
+        return make_neuron(self.special_neuron).name == "exponential"
 
 
 def _plain(spec: Any) -> Any:
@@ -110,7 +125,8 @@ def mlp_preactivations(
     if cfg.skip:
         out = out + torch.matmul(X, params["skip.weight"].transpose(-1, -2)).squeeze(-1)
     if cfg.exp_neuron:
-        out = out + params["exp.a"].unsqueeze(-1) * torch.exp(exp_preactivation(params, X))
+        special = torch.exp if cfg.special_is_exponential else make_neuron(cfg.special_neuron)
+        out = out + params["exp.a"].unsqueeze(-1) * special(exp_preactivation(params, X))
     return pre, out
 
 
@@ -128,10 +144,12 @@ class MLP(nn.Module):
     """The built-in network as an ``nn.Module`` (parameters named as in the module docstring)."""
 
     def __init__(self, input_dim: int, hidden: Any = (), neuron: Any = "relu", bias: bool = True,
-                 skip: bool = False, exp_neuron: bool = False) -> None:
+                 skip: bool = False, exp_neuron: bool = False, special_neuron: Any = "exponential",
+                 multiplicative_exp: bool = False) -> None:
         super().__init__()
         self.cfg = MLPConfig.from_mapping(dict(input_dim=input_dim, hidden=list(hidden), neuron=neuron,
-                                               bias=bias, skip=skip, exp_neuron=exp_neuron))
+                                               bias=bias, skip=skip, exp_neuron=exp_neuron,
+                                               special_neuron=special_neuron, multiplicative_exp=multiplicative_exp))
         self.neuron = make_neuron(self.cfg.neuron)
         widths = (input_dim, *self.cfg.hidden, 1)
         self.layers = nn.ModuleList(nn.Linear(i, o, bias=bias) for i, o in zip(widths[:-1], widths[1:]))
@@ -142,6 +160,10 @@ class MLP(nn.Module):
             self.exp.a = nn.Parameter(torch.zeros(()))
             self.exp.w = nn.Parameter(torch.zeros(input_dim))
             self.exp.b = nn.Parameter(torch.zeros(()))
+        if multiplicative_exp:
+            self.mult = nn.Module()
+            self.mult.a = nn.Parameter(torch.zeros(()))
+            self.mult.b = nn.Parameter(torch.zeros(()))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """X: [n, d] -> f: [n]."""

@@ -32,6 +32,7 @@ from arena.claims import Claim
 from arena.curvature import gradient, hessian_spectrum, loss_of_flat
 from arena.polish import polish
 from arena.probes import kink_directions, probe_ball
+from arena.neurons import make_neuron
 from arena.setting import Setting
 
 VERDICTS = ("bad_local_min", "not_local_min", "bad_path_to_infinity", "not_a_descending_path", "not_bad", "invalid")
@@ -253,9 +254,10 @@ def saturated_units(setting: Setting, params: dict[str, torch.Tensor], X: torch.
     z_exp = None
     if m.exp_neuron:
         z_exp = X @ p["exp.w"] + p["exp.b"]
-        out = out + p["exp.a"] * torch.exp(z_exp)
+        special = torch.exp if m.special_is_exponential else make_neuron(m.special_neuron)
+        out = out + p["exp.a"] * special(z_exp)
     out = out.detach().requires_grad_(True)
-    (g_out,) = torch.autograd.grad(setting.loss_fn(y * out).mean(), out)  # ∂L/∂f_i, [n]
+    (g_out,) = torch.autograd.grad(setting.combine(setting.loss_fn(y * out).mean(), p), out)  # ∂L/∂f_i, [n]
     # back through the layers by hand, so each layer's ∂L/∂h is exact (no chained re-evaluation)
     grads_h = [None] * depth
     g = g_out.unsqueeze(-1) @ p[f"layers.{depth}.weight"]  # [n, h_last]
@@ -274,7 +276,7 @@ def saturated_units(setting: Setting, params: dict[str, torch.Tensor], X: torch.
             feats = torch.cat([inputs[i], torch.ones_like(inputs[i][:, :1])], dim=1)
             for j in range(pre[i].shape[1]):
                 units.append((f"layers.{i}[{j}]", grads_h[i][:, j], slope[:, j].abs(), feats))
-    if z_exp is not None:
+    if z_exp is not None and m.special_is_exponential:
         feats = torch.cat([X, torch.ones_like(X[:, :1])], dim=1)
         # f = a·e^z: ∂f/∂a = e^z and ∂f/∂(w, b) = a·e^z·(x, 1); both carry the factor e^z
         units.append(("exp", g_out, torch.exp(z_exp), torch.cat([feats * p["exp.a"], torch.ones_like(X[:, :1])], 1)))

@@ -3,6 +3,8 @@
 * ``l2`` (``weight``, optional ``include_bias``): (weight/2)·Σ θ² over every parameter;
 * ``exp_neuron_l2`` (``weight`` = λ): (λ/2)·a² on the exponential neuron's output weight ``exp.a``
   (Liang et al., NeurIPS 2018, arXiv 1805.08671);
+* ``multiplicative_exp_l2`` (``weight`` = λ): λ·a² on ``mult.a``, added outside the product
+  L·(1 + (a·e^b − 1)²) of Sohl-Dickstein & Kawaguchi 2019 (arXiv 1901.03909);
 * ``generic_l2`` (``low``, ``high``, ``seed``): Σ_k λ_k θ_k² with one coefficient per scalar
   parameter drawn log-uniformly in [low, high] from ``seed`` (the generic regularizer of Liang, Sun,
   Srikant 2019, arXiv 1912.13472); coercive, so sublevel sets are bounded.
@@ -82,6 +84,17 @@ def make_regularizer(spec: Spec) -> Regularizer:
             return 0.5 * weight * params["exp.a"] ** 2
 
         return Regularizer(name, p, exp_l2, False)
+    if name == "multiplicative_exp_l2":
+        weight = float(p.setdefault("weight", 0.1))
+        if weight < 0:
+            raise ValueError(f"regularizer multiplicative_exp_l2: weight must be >= 0, got {weight}")
+
+        def mult_l2(params: Params, shapes: Mapping[str, tuple[int, ...]]) -> torch.Tensor:
+            if "mult.a" not in params:
+                raise ValueError("regularizer multiplicative_exp_l2 needs a network with multiplicative_exp: true")
+            return weight * params["mult.a"] ** 2
+
+        return Regularizer(name, p, mult_l2, False)
     if name == "generic_l2":
         low, high = float(p.setdefault("low", 1e-4)), float(p.setdefault("high", 1e-2))
         seed = int(p.setdefault("seed", 0))
@@ -100,7 +113,7 @@ def make_regularizer(spec: Spec) -> Regularizer:
             return total
 
         return Regularizer(name, p, generic, True)
-    raise KeyError(f"unknown regularizer {name!r}; known: l2, exp_neuron_l2, generic_l2")
+    raise KeyError(f"unknown regularizer {name!r}; known: l2, exp_neuron_l2, multiplicative_exp_l2, generic_l2")
 
 
 def make_regularizers(spec: Spec | Sequence[Spec] | None) -> tuple[Regularizer, ...]:

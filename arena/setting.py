@@ -183,8 +183,27 @@ class Setting:
         return sum(r(params, self.param_shapes) for r in self.regularizers)
 
     def empirical_loss(self, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """L(θ) = data loss + R(θ): [*B]."""
-        return self.data_loss(params, X, y) + self.penalty(params)
+        """L(θ) = data loss + R(θ): [*B] (see :meth:`combine`)."""
+        return self.combine(self.data_loss(params, X, y), params)
+
+    def combine(self, data: torch.Tensor, params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """The empirical loss from the mean margin loss ``data`` [*B].
+
+        Normally data + R(θ). With ``multiplicative_exp`` (Sohl-Dickstein & Kawaguchi 2019) it is
+        (data + R(θ))·(1 + (a·e^b − 1)²) + λa² for (a, b) = (mult.a, mult.b), λ the weight of the
+        ``multiplicative_exp_l2`` regularizer, which stays outside the product.
+        """
+        inner = [r for r in self.regularizers if r.name != "multiplicative_exp_l2"]
+        total = data
+        for r in inner:
+            total = total + r(params, self.param_shapes)
+        if self._mlp is not None and self._mlp.multiplicative_exp:
+            a, b = params["mult.a"], params["mult.b"]
+            total = total * (1 + (a * torch.exp(b) - 1) ** 2)
+        for r in self.regularizers:
+            if r.name == "multiplicative_exp_l2":
+                total = total + r(params, self.param_shapes)
+        return total
 
     def train_error(self, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Fraction of samples with y_i f(x_i) <= 0 (f = 0 counts as an error): [*B]."""
@@ -231,7 +250,9 @@ class Setting:
         if self._mlp is None:
             return f"{self.network['_target_']} | {loss} | {reg}"
         m = self._mlp
-        extras = "".join([" +skip" if m.skip else "", " +exp" if m.exp_neuron else "", "" if m.bias else " nobias"])
+        special = "" if m.special_is_exponential else f"({_spec_str(m.special_neuron)})"
+        extras = "".join([" +skip" if m.skip else "", f" +exp{special}" if m.exp_neuron else "",
+                          " +mult" if m.multiplicative_exp else "", "" if m.bias else " nobias"])
         return f"mlp {m.input_dim}-{list(m.hidden)}-1 {_spec_str(m.neuron)}{extras} | {loss} | {reg}"
 
 
