@@ -47,7 +47,9 @@ DATASETS = ("random", "notes")
 def closed_form(loss: Loss, n_pos: int, n_neg: int) -> tuple[float, float] | None:
     """(c*, loss at the all-dead point) from theory.md A1b's formulas, or None for other losses."""
     n = n_pos + n_neg
-    p = 2.0 if loss.name in ("quadratic_hinge", "squared") else loss.params.get("p") if loss.name == "poly_hinge" else None
+    p = loss.params.get("p") if loss.name == "poly_hinge" else None
+    if loss.name in ("quadratic_hinge", "squared"):  # the squared loss agrees with it for c in [−1, 1]
+        p = 2.0
     if p == 2.0:
         return (n_pos - n_neg) / n, 4 * n_pos * n_neg / n**2
     if p == 3.0:

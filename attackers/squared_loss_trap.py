@@ -80,7 +80,8 @@ def multistart_best(X: torch.Tensor, y: torch.Tensor, restarts: int, seed: int) 
     best = math.inf
     for _ in range(restarts):
         with np.errstate(over="ignore", invalid="ignore"):  # far-out starts overflow; they just lose
-            res = minimize(fun, rng.normal(size=3) * 1.5, jac=True, method="BFGS", options={"gtol": 1e-12, "maxiter": 5000})
+            res = minimize(fun, rng.normal(size=3) * 1.5, jac=True, method="BFGS",
+                           options={"gtol": 1e-12, "maxiter": 5000})
         if np.isfinite(res.fun):
             best = min(best, float(res.fun))
     return best

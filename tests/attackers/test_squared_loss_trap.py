@@ -33,7 +33,8 @@ def test_notes_numbers(claim):
     info = claim.extra["construction"]
     assert claim.X.flatten().tolist() == [-1.9, -0.9, -0.8, 0.5, 2.7]
     assert claim.y.tolist() == [-1, -1, 1, 1, 1]
-    assert (info["a0"], info["c"], info["w"]) == pytest.approx((1.22830965223, -0.63842488012, -0.677288619322), abs=1e-10)
+    notes = (1.22830965223, -0.63842488012, -0.677288619322)  # (a₀, c, w) of theory.md A2
+    assert (info["a0"], info["c"], info["w"]) == pytest.approx(notes, abs=1e-10)
     assert info["reduced_grad_norm"] < 1e-14
     assert float(s.empirical_loss(claim.theta, claim.X, claim.y)) == pytest.approx(0.38807835237138, abs=1e-13)
     assert info["reduced_hessian_eigenvalues"] == pytest.approx([0.09999, 1.5172, 16.998], rel=2e-4)
