@@ -70,6 +70,18 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_necessity(args: argparse.Namespace) -> int:
+    from arena import necessity
+
+    out_dir = Path(args.dir)
+    if not (out_dir / "matches").is_dir():
+        print(f"arena necessity: {out_dir} has no matches/ folder (is it a tournament's out_dir?)", file=sys.stderr)
+        return EXIT_UNREADABLE
+    rows = necessity.build(out_dir)
+    print(json.dumps(rows, indent=2) if args.json else necessity.render_terminal(rows))
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from arena.registry import PluginError, discover
 
@@ -97,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     board = sub.add_parser("leaderboard", help="rebuild leaderboard.json/.md of a tournament folder from its results")
     board.add_argument("dir", help="the tournament's out_dir (holding matches/*/result.json)")
     board.set_defaults(func=cmd_leaderboard)
+    nec = sub.add_parser("necessity", help="for every assumption of every guarantee, the counterexamples "
+                                            "that break only that assumption")
+    nec.add_argument("dir", help="the tournament's out_dir")
+    nec.add_argument("--json", action="store_true")
+    nec.set_defaults(func=cmd_necessity)
     lister = sub.add_parser("list", help="list the installed attacker and defender plugins")
     lister.set_defaults(func=cmd_list)
     return parser

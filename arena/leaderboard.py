@@ -111,7 +111,10 @@ def write(out_dir: str | Path) -> dict[str, Any]:
     """Build the leaderboard of ``out_dir`` and write ``leaderboard.json`` and ``leaderboard.md``."""
     out_dir = Path(out_dir)
     board = build(out_dir)
+    from arena import necessity
+
     out_dir.mkdir(parents=True, exist_ok=True)
+    board["necessity"] = necessity.build(out_dir)
     (out_dir / "leaderboard.json").write_text(json.dumps(board, indent=2, default=str) + "\n")
-    (out_dir / "leaderboard.md").write_text(render_markdown(board))
+    (out_dir / "leaderboard.md").write_text(render_markdown(board) + "\n" + necessity.render_markdown(board["necessity"]))
     return board

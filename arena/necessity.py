@@ -1,0 +1,71 @@
+"""The necessity matrix: for every assumption of every guarantee, the verified counterexamples that
+break only that assumption.
+
+A match is a counterexample for assumption ``a`` of defender ``D`` when the referee verified a bad
+point (outcome ``out_of_scope``) and ``a`` is the only item that failed: every other assumption of
+D's guarantee held on the claim's data, and D's promise covers the claim. Such a match shows that D's
+theorem is false without ``a``. Promise items (``promise_covers_paths_to_infinity``,
+``promise_covers_non_strict_minima``) are listed too: a counterexample there is a bad point the
+promise never spoke about. Assumptions with no counterexample yet are marked as such.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+PROMISE_ITEMS = {
+    "no_bad_local_min": ["promise_covers_paths_to_infinity"],
+    "no_bad_strict_local_min": ["promise_covers_paths_to_infinity", "promise_covers_non_strict_minima"],
+    "no_bad_path_to_infinity": [],
+}
+
+
+def build(out_dir: str | Path) -> list[dict[str, Any]]:
+    """Rows ``{defender, promise, paper, assumption, counterexamples: [{attacker, setting, seed, match_dir}]}``."""
+    guarantees: dict[str, dict[str, Any]] = {}
+    hits: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for path in sorted(Path(out_dir).glob("matches/*/result.json")):
+        try:
+            r = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue  # reported by the leaderboard's problems list
+        g = r.get("guarantee")
+        if g and g.get("promise"):
+            guarantees.setdefault(r["defender"], g)
+        failed = r.get("failed_assumptions") or []
+        if r.get("outcome") == "out_of_scope" and len(failed) == 1:
+            hits.setdefault((r["defender"], failed[0]), []).append(
+                {"attacker": r["attacker"], "setting": r["setting"], "seed": r["seed"], "match_dir": str(path.parent)})
+    rows = []
+    for defender in sorted(guarantees):
+        g = guarantees[defender]
+        items = [a["name"] for a in g.get("assumptions", [])] + PROMISE_ITEMS.get(g["promise"], [])
+        for item in items:
+            rows.append({"defender": defender, "promise": g["promise"], "paper": g.get("paper", ""),
+                         "assumption": item, "counterexamples": hits.get((defender, item), [])})
+    return rows
+
+
+def render_markdown(rows: list[dict[str, Any]]) -> str:
+    lines = ["## Necessity matrix", "",
+             "For each assumption of each guarantee: the verified counterexamples that break only that "
+             "assumption (attacker @ setting, seed). `none yet`: no match of this tournament shows the "
+             "assumption is needed.", "",
+             "| defender | promise | assumption | counterexamples |", "|---|---|---|---|"]
+    for r in rows:
+        found = sorted({f"{c['attacker']} @ {c['setting']}" for c in r["counterexamples"]})
+        lines.append(f"| {r['defender']} | {r['promise']} | {r['assumption']} | "
+                     f"{', '.join(found) if found else 'none yet'} |")
+    if not rows:
+        lines.append("| (no defender with a promise played) | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def render_terminal(rows: list[dict[str, Any]]) -> str:
+    table = [("defender", "assumption", "counterexamples")]
+    for r in rows:
+        found = sorted({f"{c['attacker']}@{c['setting']}" for c in r["counterexamples"]})
+        table.append((r["defender"], r["assumption"], ", ".join(found) if found else "none yet"))
+    widths = [max(len(row[i]) for row in table) for i in range(2)]
+    return "\n".join(f"{a.ljust(widths[0])}  {b.ljust(widths[1])}  {c}" for a, b, c in table)
