@@ -81,6 +81,9 @@ def why_not_all_dead(setting: Setting) -> str:
     if m.exp_neuron:
         return ("network has an exponential skip neuron, which never dies: the point escapes along a path to "
                 "infinity (theory.md A12)")
+    if m.multiplicative_exp:
+        return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
+                "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
     if setting.regularizers:
         names = [r.name for r in setting.regularizers]
         return f"regularizer {names} pulls on the dead units' parameters, so the point is not stationary"

@@ -69,6 +69,9 @@ def _why_not(setting: Setting) -> str:
     if m.exp_neuron:
         return ("network has an exponential skip neuron: with a > 0 it adds a convex term, so f is no longer "
                 "concave (theory.md P2 removes the trap)")
+    if m.multiplicative_exp:
+        return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
+                "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
     if setting.regularizers:
         return f"regularizer {[r.name for r in setting.regularizers]} moves the stationary point"
     loss = setting.loss_fn

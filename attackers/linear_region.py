@@ -180,6 +180,9 @@ def _why_not(setting: Setting) -> str:
     if m.exp_neuron:
         return ("network has an exponential skip neuron, which is never affine: it escapes the linear region "
                 "(theory.md P2)")
+    if m.multiplicative_exp:
+        return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
+                "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
     if setting.regularizers:
         names = [r.name for r in setting.regularizers]
         return f"regularizer {names} pulls on the weights, so the linear-region point is not stationary"

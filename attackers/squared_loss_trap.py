@@ -111,6 +111,9 @@ def _why_not(setting: Setting) -> str:
         return "network has a linear skip connection, whose gradient does not vanish at this point"
     if m.exp_neuron:
         return "network has an exponential skip neuron, a second exponential unit that lowers the loss here"
+    if m.multiplicative_exp:
+        return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
+                "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
     if setting.regularizers:
         return f"regularizer {[r.name for r in setting.regularizers]} moves the minimum"
     return ""

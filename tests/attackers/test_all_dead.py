@@ -108,6 +108,7 @@ def test_referee_confirms_deep_and_other_dead_neurons(net, loss):
     ({"skip": True}, "linear skip"),
     ({"exp_neuron": True}, "exponential skip neuron"),
     ({"bias": False}, "no biases"),
+    ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),
     ({"loss": "hinge"}, "loss hinge is not C¹"),
 ])

@@ -89,6 +89,7 @@ def test_wider_input_skip_and_logistic_loss():
     ({"neuron": "sigmoid"}, "neuron sigmoid is not strictly convex"),
     ({"hidden": [2, 2]}, "hidden widths [2, 2]"),
     ({"exp_neuron": True}, "exponential skip neuron"),
+    ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"bias": False}, "no biases"),
     ({"loss": "hinge"}, "loss hinge is not convex and C¹"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),

@@ -86,6 +86,7 @@ def test_convex_fit_matches_least_squares_and_scipy():
     ({"hidden": []}, "no hidden layer"),
     ({"bias": False}, "no biases"),
     ({"exp_neuron": True}, "exponential skip neuron"),
+    ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),
     ({"loss": "hinge"}, "loss hinge is not convex and C¹"),
 ])

@@ -64,6 +64,7 @@ def test_other_dimensions_and_depths_keep_the_numbers():
     ({"neuron": "softplus"}, "neuron softplus has no dead region"),
     ({"exp_neuron": True}, "exponential skip neuron"),
     ({"skip": True}, "linear skip"),
+    ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),
 ])
 def test_applies_to_says_why_not(change, reason):

@@ -74,6 +74,7 @@ def test_referee_says_not_bad(claim):
     ({"loss": "quadratic_hinge"}, "loss quadratic_hinge is not squared"),
     ({"skip": True}, "linear skip"),
     ({"exp_neuron": True}, "exponential skip neuron"),
+    ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),
 ])
 def test_applies_to_says_why_not(change, reason):
