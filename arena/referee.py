@@ -436,15 +436,18 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
         not_min.append(f"unit {u['unit']} is saturated (σ' <= {u['max_slope']:.2g} on every sample): its "
                        f"gradient is below float64 noise but rescaled by 1/σ' it is {u['rescaled_grad_norm']:.3g} "
                        f"≠ 0, so the point is not stationary (a path to infinity, theory §6.4)")
-    if ev["grad_norm"] > cfg.grad_tol and not not_min:
-        not_min.append(f"gradient norm {ev['grad_norm']:.3g} exceeds grad_tol={cfg.grad_tol:g}")
-        direction = -g / g.norm()
     if not_min:
         if direction is not None:
             ev["descent_direction"] = _named(setting, direction)
         timings["total"] = time.perf_counter() - t0
         return Verdict("not_local_min", not_min, ev, tol, polished=params,
                        descent_direction=None if direction is None else setting.unflatten(direction))
+    if ev["grad_norm"] > cfg.grad_tol:
+        # autograd picks one one-sided derivative at a kink (of ℓ or σ); the probes above test
+        # both sides, and found no descent, so this is a non-smooth minimum, not a slope
+        reasons.append(f"autograd gradient norm {ev['grad_norm']:.3g} > grad_tol={cfg.grad_tol:g} at a kink, but "
+                       "no direction descends: a non-smooth point")
+        ev["nonsmooth"] = True
     lowest = [p for p in probes if not p.descent]
     reasons.append(f"no descent in the balls of radius <= {lowest[0].radius:g}; gradient norm "
                    f"{ev['grad_norm']:.3g}; smallest Hessian eigenvalue {spec.min_eig:.3g}"

@@ -123,3 +123,20 @@ def test_bad_referee_config_is_refused():
         RefereeConfig.from_mapping({"restars": 3})
     with pytest.raises(ValueError, match="polish_radius must be > 0"):
         RefereeConfig.from_mapping({"polish_radius": 0})
+
+
+def test_minimum_at_a_kink_of_the_hinge_loss_is_accepted():
+    """All units dead, output constant c* = 1 on the plain hinge's kink: autograd reports a slope,
+    but both one-sided moves raise the loss (G(c) = 3·max(0, 1−c) + max(0, 1+c) has slopes −2, +1)."""
+    from arena.claims import Claim
+
+    X = torch.tensor([[-1.0], [-0.5], [0.5], [1.0]], dtype=torch.float64)
+    y = torch.tensor([-1.0, 1.0, 1.0, 1.0], dtype=torch.float64)
+    theta = {"layers.0.weight": torch.tensor([[1.0]], dtype=torch.float64),
+             "layers.0.bias": torch.tensor([-5.0], dtype=torch.float64),
+             "layers.1.weight": torch.tensor([[1.0]], dtype=torch.float64),
+             "layers.1.bias": torch.tensor([1.0], dtype=torch.float64)}
+    claim = Claim({"network": {"input_dim": 1, "hidden": [1]}, "loss": "hinge"}, X, y, theta)
+    v = judge(claim, {"restarts": 16, "restart_steps": 500}, device="cpu")
+    assert v.verdict == "bad_local_min", v.reasons
+    assert v.evidence["loss"] == 0.5 and v.evidence["grad_norm"] == 0.5 and v.evidence["nonsmooth"]

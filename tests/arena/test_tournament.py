@@ -64,7 +64,8 @@ def test_single_process_tournament_breaks_relu_and_resumes(tmp_path):
     board = json.loads((out / "leaderboard.json").read_text())
     cells = {(c["defender"], c["attacker"]): c for c in board["cells"]}
     assert cells[("none", "dead_relu")]["outcome"] == "broken"
-    assert cells[("softplus", "dead_relu")]["outcome"] == "incompatible"
+    # the saturated analogue of the dead point is rejected by the referee (theory.md §6.4)
+    assert cells[("softplus", "dead_relu")]["outcome"] == "held"
     result = json.loads((out / "matches" / "dead_relu__none__relu_1hidden__s0" / "result.json").read_text())
     assert result["verdict"]["verdict"] == "bad_local_min" and result["verdict"]["gap"] > 0.1
     for key in ("config", "config_hash", "versions", "timings", "seed", "guarantee"):
