@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import torch
 
+from arena.neurons import make_neuron
 from arena.setting import Params, Setting
 
 GRID = (-30.0, 30.0, 6001)  # neuron/loss cross-check grid: lo, hi, points (step 0.01)
@@ -517,6 +518,230 @@ def _check_realizable(setting: Setting, X: Any, y: Any, *, base_network: bool = 
     return AssumptionResult(False, evidence)
 
 
+# -- checks of the catalogue defenders (D1 shortcut, D3, D4, D5, D7, A14) ---------------------------
+def _builtin_or_reason(setting: Setting) -> str:
+    return "" if setting.builtin else (f"custom network {setting.network.get('_target_')!r}: "
+                                       "its structure is opaque to the arena")
+
+
+def _check_has_shortcut(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    why = _builtin_or_reason(setting)
+    if why:
+        return AssumptionResult(False, {"reason": why})
+    m = setting.mlp
+    # f = g(x) + s·x + b_out: the linear skip is P1's block with σ = id (σ' = 1 > 0); the output bias
+    # plays a_0, so without biases the matching data assumption is separability through the origin
+    evidence: dict[str, Any] = {"skip": m.skip, "bias": m.bias, "hidden": list(m.hidden),
+                                "block": "skip.weight · x" + (" + output bias" if m.bias else "")}
+    if not m.skip:
+        evidence["reason"] = "network has no linear shortcut (skip: false)"
+    return AssumptionResult(m.skip, evidence)
+
+
+def _check_last_width(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    Xn, _ = as_data(X, y)
+    n = Xn.shape[0]
+    why = _builtin_or_reason(setting)
+    if why:
+        return AssumptionResult(False, {"n": n, "reason": why})
+    hidden = list(setting.mlp.hidden)
+    width = hidden[-1] if hidden else 0
+    evidence: dict[str, Any] = {"n": n, "hidden": hidden, "last_hidden_width": width}
+    if not hidden:
+        evidence["reason"] = "network has no hidden layer"
+    elif width < n:
+        evidence["reason"] = f"last hidden layer has {width} units < n = {n} samples"
+    return AssumptionResult(bool(hidden) and width >= n, evidence)
+
+
+def _check_loss_convex(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    loss = setting.loss_fn
+    lo, hi, num = GRID
+    m = torch.linspace(lo, hi, num, dtype=torch.float64)
+    v = loss(m)
+    ok = torch.isfinite(v)
+    # second differences of a convex function are >= 0; the tolerance absorbs float64 rounding of ℓ
+    d2 = (v[2:] - 2 * v[1:-1] + v[:-2])[ok[2:] & ok[1:-1] & ok[:-2]]
+    tol = 64 * np.finfo(np.float64).eps * float(v[ok].abs().max())
+    min_d2 = float(d2.min())
+    evidence: dict[str, Any] = {"loss": loss.spec(), "declared": loss.convex, "grid": list(GRID),
+                                "min_second_difference": min_d2, "tolerance": tol,
+                                "grid_consistent": not loss.convex or min_d2 >= -tol}
+    if not loss.convex:
+        evidence["reason"] = f"loss {loss.name} is not convex in the margin"
+    elif not evidence["grid_consistent"]:
+        evidence["warning"] = "a negative second difference on the grid contradicts the declared convexity"
+    return AssumptionResult(loss.convex, evidence)
+
+
+def _check_neuron_continuous(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    neuron, why = _neuron_or_reason(setting)
+    if neuron is None:
+        return AssumptionResult(False, {"reason": why})
+    lo, hi, num = GRID
+    s = neuron(torch.linspace(lo, hi, num, dtype=torch.float64))
+    finite = s[torch.isfinite(s)]
+    # every registered family is at least C^0 (smoothness >= 0); the largest step between grid
+    # neighbours (spacing 0.01) is reported as a cross-check against a hidden jump
+    holds = neuron.smoothness >= 0
+    evidence = {"neuron": neuron.spec(), "smoothness": neuron.smoothness, "grid": list(GRID),
+                "max_step_between_neighbours": float((finite[1:] - finite[:-1]).abs().max())}
+    if not holds:
+        evidence["reason"] = f"neuron {neuron.name} is not continuous"
+    return AssumptionResult(holds, evidence)
+
+
+def _check_neuron_linear(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    neuron, why = _neuron_or_reason(setting)
+    if neuron is None:
+        return AssumptionResult(False, {"reason": why})
+    m = setting.mlp
+    z = torch.linspace(GRID[0], GRID[1], GRID[2], dtype=torch.float64)
+    evidence: dict[str, Any] = {"neuron": neuron.spec(), "exp_neuron": m.exp_neuron,
+                                "max_deviation_from_identity": float((neuron(z) - z).abs().max()),
+                                "note": "biases and a linear skip keep f affine in x (a deep linear network)"}
+    reasons = []
+    if neuron.name != "linear":
+        reasons.append(f"hidden neuron is {neuron.name}, not linear")
+    if m.exp_neuron:
+        reasons.append(f"the special skip unit ({_spec_name(m.special_neuron)}) is not linear")
+    if reasons:
+        evidence["reason"] = "; ".join(reasons)
+    return AssumptionResult(not reasons, evidence)
+
+
+def _spec_name(spec: Any) -> str:
+    return spec if isinstance(spec, str) else str(spec.get("name"))
+
+
+def _check_distinct_coordinate(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    Xn, yn = as_data(X, y)
+    n = len(yn)
+    distinct = [int(len(np.unique(Xn[:, k]))) for k in range(Xn.shape[1])]
+    good = [k for k, c in enumerate(distinct) if c == n]
+    evidence: dict[str, Any] = {"n": n, "distinct_values_per_coordinate": distinct[:50],
+                                "coordinate": good[0] if good else None}
+    if not good:
+        evidence["reason"] = f"every coordinate repeats a value (most distinct: {max(distinct)} of {n})"
+    return AssumptionResult(bool(good), evidence)
+
+
+def _unit_penalties(setting: Setting, limit: int = 2048) -> tuple[torch.Tensor, list[int]]:
+    """R(e_k) for unit vectors e_k on (at most ``limit``, evenly spread) coordinates: ([K], indices)."""
+    p = setting.num_params
+    idx = np.unique(np.linspace(0, p - 1, min(p, limit)).round().astype(int)).tolist()
+    flat = torch.zeros(len(idx), p, dtype=torch.float64)
+    flat[torch.arange(len(idx)), torch.as_tensor(idx)] = 1.0
+    return setting.penalty(setting.unflatten(flat)).detach(), idx
+
+
+def _param_name_of(setting: Setting, k: int) -> str:
+    i = 0
+    for name, shape in setting.param_shapes.items():
+        i += math.prod(shape)
+        if k < i:
+            return name
+    return "?"
+
+
+def _check_regularizer_coercive(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    regs = [{"spec": r.spec(), "coercive": r.coercive} for r in setting.regularizers]
+    evidence: dict[str, Any] = {"regularizers": regs, "num_params": setting.num_params}
+    if not regs:
+        evidence["reason"] = "no regularizer"
+        return AssumptionResult(False, evidence)
+    # every registered regularizer is a diagonal quadratic Σ_k c_k θ_k², coercive iff every c_k > 0,
+    # and c_k = R(e_k): one batched evaluation on the unit vectors decides it
+    pen, idx = _unit_penalties(setting)
+    zero = [idx[j] for j in torch.nonzero(pen <= 0).flatten().tolist()]
+    evidence.update(coordinates_checked=len(idx), min_unit_penalty=float(pen.min()),
+                    unpenalised=sorted({_param_name_of(setting, k) for k in zero}))
+    if zero:
+        evidence["reason"] = (f"{len(zero)} of {len(idx)} checked coordinates carry no penalty, in "
+                              f"{evidence['unpenalised'][:8]}: sublevel sets are unbounded along them")
+    return AssumptionResult(not zero, evidence)
+
+
+def _check_special_exponential(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    why = _builtin_or_reason(setting)
+    if why:
+        return AssumptionResult(False, {"reason": why})
+    m = setting.mlp
+    special = make_neuron_spec(m.special_neuron)
+    evidence: dict[str, Any] = {"exp_neuron": m.exp_neuron, "special_neuron": special}
+    reasons = []
+    if not m.exp_neuron:
+        reasons.append("network has no special skip neuron (exp_neuron: false)")
+    if not m.special_is_exponential:
+        # P2 step 2 needs exponentials with distinct exponents to be linearly independent
+        reasons.append(f"special neuron is {special['name']}, not exponential")
+    if reasons:
+        evidence["reason"] = "; ".join(reasons)
+    return AssumptionResult(not reasons, evidence)
+
+
+def make_neuron_spec(spec: Any) -> dict[str, Any]:
+    """A neuron spec with its defaults filled in, e.g. ``"softplus"`` -> ``{"name": "softplus", "beta": 1.0}``."""
+    return make_neuron(spec).spec()
+
+
+def _check_mult_regularized(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    lam = sum(r.params["weight"] for r in setting.regularizers if r.name == "multiplicative_exp_l2")
+    present = setting.builtin and setting.mlp.multiplicative_exp
+    evidence: dict[str, Any] = {"multiplicative_exp": bool(present), "lambda": lam,
+                                "form": "L·(1 + (a·e^b − 1)²) + λa²"}
+    reasons = []
+    if not present:
+        reasons.append("network has no multiplicative pair mult.a, mult.b (multiplicative_exp: false)")
+    if not lam > 0:
+        reasons.append("no multiplicative_exp_l2 regularizer with weight λ > 0 on mult.a")
+    if reasons:
+        evidence["reason"] = "; ".join(reasons)
+    return AssumptionResult(not reasons, evidence)
+
+
+def _check_objective_min_zero(setting: Setting, X: Any, y: Any, *, restarts: int = 8, steps: int = 1500,
+                              seed: int = 0) -> AssumptionResult:
+    """min_θ [data loss + regularizers inside D3's product] = 0, shown by a witness."""
+    loss = setting.loss_fn
+    inner = [r for r in setting.regularizers if r.name != "multiplicative_exp_l2"]
+    evidence: dict[str, Any] = {"loss": loss.spec(), "loss_minimum": loss.minimum,
+                                "inner_regularizers": [r.spec() for r in inner]}
+    if not (loss.attains_minimum and loss.minimum == 0):
+        evidence.update(proof=True, reason=f"loss {loss.name} never reaches 0 at a finite margin")
+        return AssumptionResult(False, evidence)
+    real = _check_realizable(setting, X, y, restarts=restarts, steps=steps, seed=seed)
+    evidence["realizable"] = real.evidence
+    if not real.holds or real.witness is None:
+        evidence.update(proof=bool(real.evidence.get("proof")),
+                        reason="no parameters with zero training loss: " + str(real.evidence.get("reason")))
+        return AssumptionResult(False, evidence)
+    Xt, yt = _tensors(X, y)
+    data = float(setting.data_loss(real.witness, Xt, yt))
+    penalty = float(sum(r(real.witness, setting.param_shapes) for r in inner)) if inner else 0.0
+    evidence.update(data_loss=data, inner_penalty=penalty)
+    if data == 0 and penalty == 0:
+        evidence["proof"] = True
+        return AssumptionResult(True, evidence, witness=real.witness)
+    # a coercive inner penalty vanishes only at θ = 0, where f = 0 and ℓ(0) > 0: a proof of failure
+    evidence.update(proof=any(r.coercive for r in inner),
+                    reason=f"the witness has data loss {data:.3g} and inner penalty {penalty:.3g} > 0"
+                           + ("; a coercive penalty is 0 only at θ = 0, where the data loss is ℓ(0) > 0"
+                              if any(r.coercive for r in inner) else ""))
+    return AssumptionResult(False, evidence)
+
+
+def _check_unregularized(setting: Setting, X: Any, y: Any) -> AssumptionResult:
+    regs = [r.spec() for r in setting.regularizers]
+    mult = setting.builtin and setting.mlp.multiplicative_exp
+    evidence: dict[str, Any] = {"regularizers": regs, "multiplicative_exp": bool(mult)}
+    reasons = ([f"regularizers {[r['name'] for r in regs]} change the objective"] if regs else []) + \
+              (["the multiplicative pair changes the objective"] if mult else [])
+    if reasons:
+        evidence["reason"] = "; ".join(reasons)
+    return AssumptionResult(not reasons, evidence)
+
+
 # -- registry --------------------------------------------------------------------------------------
 _REGISTRY: dict[str, tuple[Callable[..., AssumptionResult], str]] = {
     "data_linearly_separable": (functools.partial(_check_separable, bias=True),
@@ -544,6 +769,23 @@ _REGISTRY: dict[str, tuple[Callable[..., AssumptionResult], str]] = {
     "exp_neuron_regularized": (_check_exp_regularized,
                                "(λ/2)a² with λ > 0 on the exponential neuron's output weight, and no other "
                                "penalty on its w, b"),
+    "has_linear_shortcut": (_check_has_shortcut,
+                            "a linear skip s·x is added to the output (P1's shortcut block with σ = id)"),
+    "last_hidden_width_at_least_n": (_check_last_width, "the last hidden layer has at least n units"),
+    "loss_convex": (_check_loss_convex, "ℓ is convex (hence continuous) in the margin"),
+    "neuron_continuous": (_check_neuron_continuous, "σ is continuous"),
+    "neuron_linear": (_check_neuron_linear, "every unit is linear: σ(z) = z and no nonlinear special unit"),
+    "inputs_distinct_in_one_coordinate": (_check_distinct_coordinate,
+                                          "some coordinate k has x_1k..x_nk pairwise distinct"),
+    "regularizer_coercive": (_check_regularizer_coercive,
+                             "every parameter carries a positive quadratic penalty (R is coercive)"),
+    "special_neuron_exponential": (_check_special_exponential,
+                                   "the special skip neuron is present and exponential"),
+    "multiplicative_exp_regularized": (_check_mult_regularized,
+                                       "the pair (a, b) of L·(1 + (a·e^b − 1)²) + λa² is present, λ > 0"),
+    "objective_min_zero": (_check_objective_min_zero,
+                           "ℓ ≥ 0 and min over θ of data loss + inner regularizers is 0 (a witness)"),
+    "unregularized": (_check_unregularized, "the objective is the plain mean margin loss"),
 }
 ASSUMPTION_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 
