@@ -1,0 +1,67 @@
+"""A wide last hidden layer: Li, Ding, Sun, "Over-Parameterized Deep Neural Networks Have No Strict
+Local Minima For Any Continuous Activations", arXiv:1812.11039 (theory.md D5; later "On the benefit
+of width for neural networks: disappearance of basins", SIAM J. Optim. 2022).
+
+Widens the last hidden layer to ``width`` units (default 32; a layer already at least that wide is
+kept). The paper's result: with at least n units in the last hidden layer, any continuous
+activation, any convex continuous loss, and inputs distinct in at least one coordinate, the loss
+has no bad STRICT local minimum (nor a bad strict basin, a setwise strict minimum). Non-strict bad
+minima, e.g. all-dead ReLU plateaus (A1b), are not covered: the match scopes them out by promise.
+The width condition is checked on each claim's data: a claim with more than ``width`` samples is
+out of scope by ``last_hidden_width_at_least_n``.
+
+Run: ``python -m arena defender=wide_last_layer``
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from arena.setting import Setting
+from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
+
+PAPER = ("Li, Ding, Sun. Over-Parameterized Deep Neural Networks Have No Strict Local Minima For Any "
+         "Continuous Activations. arXiv:1812.11039")
+
+
+def check_width(width: object, who: str) -> None:
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"defender {who}: width must be a positive integer, got {width!r}")
+
+
+def widen_last_hidden(setting: Setting, width: int, who: str) -> Setting:
+    """The setting with its last hidden layer at least ``width`` wide (idempotent)."""
+    require_builtin(setting, who)
+    hidden = list(setting.mlp.hidden)
+    if not hidden:
+        raise ValueError(f"defender {who}: the network has no hidden layer to widen (hidden: [])")
+    return setting.replace(hidden=hidden[:-1] + [max(hidden[-1], width)])
+
+
+@dataclass(frozen=True)
+class WideLastLayer(PluginConfig):
+    """Architecture defense: last hidden layer of at least ``width`` units."""
+
+    width: int = 32
+
+    name: ClassVar[str] = "wide_last_layer"
+    kind: ClassVar[str] = "architecture"
+
+    def __post_init__(self) -> None:
+        check_width(self.width, self.name)
+
+    def defend(self, setting: Setting) -> Setting:
+        return widen_last_hidden(setting, self.width, self.name)
+
+    def guarantee(self, setting: Setting) -> Guarantee:
+        self.defend(setting)  # raises for settings this defense cannot edit
+        return Guarantee(
+            promise="no_bad_strict_local_min",
+            assumptions=assumptions("last_hidden_width_at_least_n", "inputs_distinct_in_one_coordinate",
+                                    "loss_convex", "neuron_continuous"),
+            paper=PAPER,
+            notes=("No bad strict local minimum (regular or setwise) when the last hidden layer has >= n units; "
+                   "non-strict bad minima may remain (the paper shows they exist for some activations), so "
+                   "the promise does not cover them. The width is fixed here; the assumption is checked "
+                   "against each claim's n."),
+        )
