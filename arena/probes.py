@@ -8,6 +8,7 @@ below ``L(v) − tol``. Flat directions (ΔL = 0) are not descent.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -136,3 +137,71 @@ def kink_directions(setting: Setting, params: dict[str, torch.Tensor], X: torch.
     if not dirs:
         return torch.zeros(0, P, dtype=X.dtype, device=X.device), units
     return torch.stack(dirs), units
+
+
+def gated_units(setting: Setting, params: dict[str, torch.Tensor], tol: float = 1e-12) -> list[tuple[str, list[int], list[int]]]:
+    """Units whose output weight is zero: (name, incoming flat indices, output flat indices).
+
+    Such a unit can turn at no cost (the loss does not see its incoming weights), and only then
+    does moving its output weight pay: an escape of order 4 in the radius that random directions
+    and Hessians miss. Covered: the skip unit ``exp.*`` and units of the last hidden layer.
+    """
+    if not setting.builtin:
+        return []
+    offsets, i = {}, 0
+    for k, s in setting.param_shapes.items():
+        offsets[k] = i
+        i += math.prod(s)
+    out = []
+    m = setting.mlp
+    if m.exp_neuron and abs(float(params["exp.a"])) <= tol:
+        d = m.input_dim
+        out.append(("exp", list(range(offsets["exp.w"], offsets["exp.w"] + d)) + [offsets["exp.b"]], [offsets["exp.a"]]))
+    if m.hidden:
+        last = len(m.hidden)
+        h, fan_in = m.hidden[-1], (m.input_dim, *m.hidden)[-2]
+        w_out = params[f"layers.{last}.weight"][0]
+        for j in range(h):
+            if abs(float(w_out[j])) > tol:
+                continue
+            row = offsets[f"layers.{last - 1}.weight"] + j * fan_in
+            incoming = list(range(row, row + fan_in))
+            if f"layers.{last - 1}.bias" in offsets:
+                incoming.append(offsets[f"layers.{last - 1}.bias"] + j)
+            out.append((f"layers.{last - 1}[{j}]", incoming, [offsets[f"layers.{last}.weight"] + j]))
+    return out
+
+
+def probe_gated(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor,
+                units: list[tuple[str, list[int], list[int]]], radius: float, *, turns: int,
+                generator: torch.Generator) -> tuple[float, str, torch.Tensor] | None:
+    """Turn each gated unit's incoming weights by 0.7·r (free), then line-search its output weight.
+
+    Returns (min ΔL, source, unit direction [P]) over ``turns`` random turns per unit, or None.
+    """
+    if not units:
+        return None
+    f = loss_of_flat(setting, X, y)
+    base = float(f(v))
+    best: tuple[float, str, torch.Tensor] | None = None
+    steps = torch.tensor([2.0 ** -k for k in range(0, 40)], dtype=v.dtype, device=v.device)
+    for name, incoming, outgoing in units:
+        u = torch.randn(turns, len(incoming), generator=generator, dtype=v.dtype).to(v.device)
+        u = 0.7 * radius * u / u.norm(dim=1, keepdim=True)
+        pts = v.repeat(turns, 1)
+        pts[:, incoming] += u
+        pts.requires_grad_(True)
+        (g,) = torch.autograd.grad(f(pts).sum(), pts)
+        g_out = g[:, outgoing].detach()  # [turns, k]
+        direction = -g_out / g_out.norm(dim=1, keepdim=True).clamp(min=1e-300)
+        # candidates: output weight moved by 0.7 r · 2^{-k} along −∂L/∂(output weight)
+        cand = pts.detach().unsqueeze(1).repeat(1, len(steps), 1)  # [turns, S, P]
+        cand[:, :, outgoing] += 0.7 * radius * steps.reshape(1, -1, 1) * direction.unsqueeze(1)
+        with torch.no_grad():
+            vals = f(cand.reshape(-1, v.numel())).reshape(turns, len(steps)) - base
+        k = int(torch.argmin(vals))
+        delta = float(vals.reshape(-1)[k])
+        if best is None or delta < best[0]:
+            d = cand.reshape(-1, v.numel())[k] - v
+            best = (delta, f"gated_unit({name})", d / d.norm().clamp(min=1e-300))
+    return best

@@ -31,7 +31,7 @@ import torch
 from arena.claims import Claim
 from arena.curvature import gradient, hessian_spectrum, loss_of_flat
 from arena.polish import polish
-from arena.probes import kink_directions, probe_ball
+from arena.probes import ProbeReport, gated_units, kink_directions, probe_ball, probe_gated
 from arena.neurons import make_neuron
 from arena.setting import Setting
 
@@ -321,6 +321,33 @@ def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: Refe
             "best_params": best_params}
 
 
+def _higher_order_escape(probes: list, tol: float) -> str | None:
+    """Descent that shrinks like r^p until float64 cannot resolve it: an escape of order p > 2.
+
+    A point whose only escape is of high order (e.g. ΔL ~ −r⁴ when a switched-off exponential
+    neuron must first turn before its weight pays off) shows descent in the larger balls only,
+    because below some radius the gain is under float64 resolution. When the descents seen so far
+    fall off as a power of r and the power predicts a gain below ``tol`` at the next radius, the
+    missing descent there is a resolution limit, not the edge of a basin.
+    """
+    seen = []
+    for p in probes:
+        if not p.descent:
+            break
+        seen.append(p)
+    if len(seen) < 2 or len(seen) == len(probes):
+        return None
+    (r1, d1), (r2, d2) = [(p.radius, -p.min_delta) for p in seen[-2:]]
+    power = math.log(d1 / d2) / math.log(r1 / r2)
+    r3 = probes[len(seen)].radius
+    predicted = d2 * (r3 / r2) ** power
+    if power <= 0 or predicted >= tol:
+        return None
+    return (f"descent in every ball down to radius {r2:g}, shrinking like r^{power:.2g} (ΔL = {-d1:.3g} at "
+            f"{r1:g}, {-d2:.3g} at {r2:g}); at radius {r3:g} it would be {predicted:.2g}, below the float64 "
+            f"resolution {tol:.2g}: a higher-order escape, not a minimum")
+
+
 # ---------------------------------------------------------------------------------------------
 # the protocol
 
@@ -404,16 +431,30 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
 
     # 5. probes
     t = time.perf_counter()
+    # flat directions are where higher-order escapes hide (a switched-off unit must first turn, at
+    # no cost, before its weight pays): probe them and random mixtures of them
+    flat_vecs = eigvecs[torch.as_tensor(abs(spec.values) <= cfg.eig_tol, device=dev)]
+    if flat_vecs.shape[0]:
+        mix = torch.randn(cfg.probe_descent_starts, flat_vecs.shape[0], dtype=torch.float64,
+                          generator=torch.Generator().manual_seed(cfg.seed + 1)).to(dev) @ flat_vecs
+        flat_vecs = torch.cat([flat_vecs, -flat_vecs, mix])
     targeted = {"gradient": -g.unsqueeze(0), "hessian_negative": torch.cat([neg, -neg]),
-                "kink": kink_dirs}
+                "kink": kink_dirs, "flat": flat_vecs}
     if claim.witness is not None:
         w = setting.flatten(_to64(claim.witness, dev))
         targeted["witness"] = (w - v).unsqueeze(0)
     gen = torch.Generator().manual_seed(cfg.seed)
-    probes = [probe_ball(setting, X, y, v, targeted, r,
-                         n_random=cfg.probe_random, descent_steps=cfg.probe_descent_steps,
-                         descent_starts=cfg.probe_descent_starts, tol=cfg.descent_tol * scale, generator=gen)
-              for r in cfg.probe_radii]
+    gated = gated_units(setting, params)
+    ev["gated_units"] = [u[0] for u in gated]
+    probes = []
+    for r in cfg.probe_radii:
+        report = probe_ball(setting, X, y, v, targeted, r, n_random=cfg.probe_random,
+                            descent_steps=cfg.probe_descent_steps, descent_starts=cfg.probe_descent_starts,
+                            tol=cfg.descent_tol * scale, generator=gen)
+        turned = probe_gated(setting, X, y, v, gated, r, turns=cfg.probe_descent_starts, generator=gen)
+        if turned is not None and turned[0] < report.min_delta:
+            report = ProbeReport(r, turned[0], turned[0] < -cfg.descent_tol * scale, turned[1], turned[2])
+        probes.append(report)
     timings["probes"] = time.perf_counter() - t
     ev["probes"] = [p.to_dict() for p in probes]
 
@@ -424,6 +465,10 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
         not_min.append(f"descent found in every ball down to radius {p.radius:g} (at the floor: "
                        f"ΔL = {p.min_delta:.3g} via {p.source})")
         direction = p.direction
+    escape = _higher_order_escape(probes, cfg.descent_tol * scale)
+    if escape and not not_min:
+        not_min.append(escape)
+        direction = next(p.direction for p in probes if p.descent)
     if spec.min_eig < -cfg.eig_tol:
         confirm = [p for p in probes if p.descent]
         not_min.append(f"Hessian has a negative eigenvalue {spec.min_eig:.3g}: a saddle"

@@ -66,14 +66,15 @@ def _why_not(setting: Setting) -> str:
                 "convex neurons (softplus, exponential, softplus_linear)")
     if not m.bias:
         return "network has no biases: the output offset a₀ is needed to put f at the best constant"
-    if m.exp_neuron:
-        return ("network has an exponential skip neuron: with a > 0 it adds a convex term, so f is no longer "
-                "concave (theory.md P2 removes the trap)")
+    if m.exp_neuron and not m.special_is_exponential:
+        return f"network has a {m.special_neuron} skip neuron, which this construction does not place"
     if m.multiplicative_exp:
         return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
                 "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
-    if setting.regularizers:
-        return f"regularizer {[r.name for r in setting.regularizers]} moves the stationary point"
+    others = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]
+    if others:
+        # (λ/2)a² on a switched-off exponential neuron (a = 0) leaves the point stationary
+        return f"regularizer {others} moves the stationary point"
     loss = setting.loss_fn
     if not (loss.convex and loss.smoothness >= 1):
         return f"loss {loss.name} is not convex and C¹: the KKT certificate needs both"

@@ -106,7 +106,7 @@ def test_referee_confirms_deep_and_other_dead_neurons(net, loss):
     ({"neuron": {"name": "leaky_relu", "slope": 0.1}}, "neuron leaky_relu has no dead region"),
     ({"hidden": []}, "no hidden layer"),
     ({"skip": True}, "linear skip"),
-    ({"exp_neuron": True}, "exponential skip neuron"),
+    ({"exp_neuron": True, "special_neuron": "relu"}, "relu skip neuron"),
     ({"bias": False}, "no biases"),
     ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),

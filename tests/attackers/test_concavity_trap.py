@@ -88,7 +88,7 @@ def test_wider_input_skip_and_logistic_loss():
     ({"neuron": "relu"}, "neuron relu is not strictly convex"),
     ({"neuron": "sigmoid"}, "neuron sigmoid is not strictly convex"),
     ({"hidden": [2, 2]}, "hidden widths [2, 2]"),
-    ({"exp_neuron": True}, "exponential skip neuron"),
+    ({"exp_neuron": True, "special_neuron": "relu"}, "relu skip neuron"),
     ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"bias": False}, "no biases"),
     ({"loss": "hinge"}, "loss hinge is not convex and C¹"),

@@ -85,7 +85,7 @@ def test_convex_fit_matches_least_squares_and_scipy():
     ({"neuron": {"name": "leaky_relu", "slope": 1.0}}, "slope 1 is linear"),
     ({"hidden": []}, "no hidden layer"),
     ({"bias": False}, "no biases"),
-    ({"exp_neuron": True}, "exponential skip neuron"),
+    ({"exp_neuron": True, "special_neuron": "relu"}, "relu skip neuron"),
     ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),
     ({"loss": "hinge"}, "loss hinge is not convex and C¹"),

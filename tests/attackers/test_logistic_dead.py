@@ -62,7 +62,7 @@ def test_other_dimensions_and_depths_keep_the_numbers():
     ({"loss": "quadratic_hinge"}, "loss quadratic_hinge is not logistic or exponential"),
     ({"loss": "squared"}, "loss squared is not logistic or exponential"),
     ({"neuron": "softplus"}, "neuron softplus has no dead region"),
-    ({"exp_neuron": True}, "exponential skip neuron"),
+    ({"exp_neuron": True, "special_neuron": "relu"}, "relu skip neuron"),
     ({"skip": True}, "linear skip"),
     ({"multiplicative_exp": True}, "multiplicative pair"),
     ({"regularizer": {"name": "l2", "weight": 1e-3}}, "regularizer ['l2']"),
