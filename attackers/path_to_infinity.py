@@ -12,6 +12,10 @@ every sample, output bias 0; along w = t·e₁, b = 0, a = e^{−t},
 with ‖θ(t)‖ → ∞, while the base network fits the data with zero loss (witness: the V-shape
 −1 + 2|x| when the first hidden layer has two units). The claim carries the path in closed form.
 
+Against Sohl-Dickstein & Kawaguchi's multiplicative version (D3, L̃ = L·(1 + (a e^b − 1)²) + λa²)
+the path keeps θ at the all-dead bad point (best constant 1/3, L = 8/9) and moves a = e^{−t},
+b = t: L̃(t) = 8/9 + λe^{−2t} ↓ 8/9 > 0 = min L̃ (theory.md D3).
+
 Run: ``python -m arena attacker=path_to_infinity defender=exp_neuron``
 """
 from __future__ import annotations
@@ -47,6 +51,15 @@ class PathToInfinity(PluginConfig):
         if not setting.builtin:
             return False, "needs the built-in network (the path moves exp.a, exp.w, exp.b)"
         m = setting.mlp
+        if m.multiplicative_exp:
+            if m.exp_neuron or m.skip or not m.hidden or not setting.neuron.dead_region or not m.bias:
+                return False, ("the multiplicative path needs a plain base network with biases and dead-region "
+                               "units (no skip, no exponential neuron)")
+            if not setting.loss_fn.hinge_type:
+                return False, f"loss {setting.loss_fn.name} is not of hinge type: the limit 8/9 needs it"
+            if any(r.name != "multiplicative_exp_l2" for r in setting.regularizers):
+                return False, "regularizers other than λa² change the path's loss"
+            return True, ""
         if not m.exp_neuron:
             return False, "the network has no exponential skip neuron to escape along"
         if not m.hidden or not setting.neuron.dead_region:
@@ -64,6 +77,8 @@ class PathToInfinity(PluginConfig):
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         m = setting.mlp
+        if m.multiplicative_exp:
+            return [self._multiplicative(setting, seed)]
         d = m.input_dim
         X = torch.zeros(3, d, dtype=torch.float64)
         X[:, 0] = torch.tensor([-1.0, 0.0, 1.0])
@@ -90,3 +105,22 @@ class PathToInfinity(PluginConfig):
         return [Claim(setting.to_config(), X, y, theta, witness=witness, attacker=self.name, seed=seed, kind="path",
                       notes=f"closed-form path w = t, a = e^-t; L(t) decreases to 2/3 (lambda = {lam:g})",
                       extra={"path": path, "construction": {"limit": 2 / 3, "lambda": lam}})]
+
+    def _multiplicative(self, setting: Setting, seed: int) -> Claim:
+        """D3: θ at the all-dead point (f ≡ 1/3 on labels +, −, +), a = e^{−t}, b = t."""
+        m = setting.mlp
+        X = torch.zeros(3, m.input_dim, dtype=torch.float64)
+        X[:, 0] = torch.tensor([-1.0, 0.0, 1.0])
+        y = torch.tensor([1.0, -1.0, 1.0], dtype=torch.float64)
+        depth = len(m.hidden)
+        theta = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
+        for i in range(depth):
+            theta[f"layers.{i}.bias"].fill_(self.dead_bias)
+        theta[f"layers.{depth}.bias"].fill_(1 / 3)  # the best constant for two positives, one negative
+        theta["mult.a"] = torch.tensor(1.0, dtype=torch.float64)
+        ts = [0.0] + [2.0**k for k in range(-2, int(math.log2(self.t_end)) + 1)]
+        path = {"t": ts, "theta": {"mult.a": "exp(-t)", "mult.b": "t"}}
+        lam = sum(r.params["weight"] for r in setting.regularizers)
+        return Claim(setting.to_config(), X, y, theta, attacker=self.name, seed=seed, kind="path",
+                     notes=f"D3 path: dead base network (L = 8/9), a = e^-t, b = t; L(t) = 8/9 + {lam:g} e^-2t",
+                     extra={"path": path, "construction": {"limit": 8 / 9, "lambda": lam, "variant": "multiplicative"}})
