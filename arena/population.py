@@ -71,7 +71,8 @@ class PopulationLoss:
     Calling it maps flat [K, P] -> [K]; the result is differentiable with respect to ``flat``
     (first order only on the fused path: it is for training, not for Hessians). The fused path
     reuses its buffers, so backpropagate a call's loss before the next call (a stale backward
-    raises an error rather than returning a wrong gradient).
+    raises an error rather than returning a wrong gradient); for Hessians or ``torch.func``
+    transforms use ``fused=False`` or ``setting.empirical_loss`` directly.
     """
 
     def __init__(self, setting: Setting, X: torch.Tensor, y: torch.Tensor, *, fused: bool = True) -> None:
@@ -90,15 +91,14 @@ class PopulationLoss:
         """flat: [K, P] -> loss [K]."""
         if flat.dim() != 2:
             raise ValueError(f"expected flat parameters [K, P], got shape {tuple(flat.shape)}")
-        params = self.setting.unflatten(flat)
         if self.fused:
             out = _FusedMLP.apply(self._plan, self._workspace, flat, self.X, self._Xt)
             data = self.setting.loss_fn(self.y * out).mean(-1)
         else:
-            data = self.setting.data_loss(params, self.X, self.y)
+            data = self.setting.data_loss(self.setting.unflatten(flat), self.X, self.y)
         if not self.setting.regularizers:
             return data
-        return data + self.setting.penalty(params)
+        return data + self.setting.penalty(self.setting.unflatten(flat))
 
     def value(self, flat: torch.Tensor) -> torch.Tensor:
         """Loss [K] without a graph."""
@@ -452,7 +452,8 @@ def polish_lbfgs(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Map
 
     X: [n, d], y: [n]; params: name -> [K, *shape]. Each member runs its own two-loop recursion on
     its row of the [K, P] iterate (``history`` pairs) and its own backtracking Armijo line search
-    (sufficient decrease ``c1``, step halved up to ``max_backtracks`` times). Once the decrease to
+    (sufficient decrease ``c1``, step shrunk by quadratic interpolation within [1/10, 1/2], up to
+    ``max_backtracks`` times). Once the decrease to
     expect is below float64 rounding of L (near a minimum), a step is accepted instead when L stays
     within rounding and ‖∇L‖ shrinks, so smooth problems reach gradients near 1e-12.
 
@@ -543,9 +544,12 @@ class _LineSearch:
         noise = 16 * torch.finfo(f.dtype).eps * f.abs()
         t0 = t
         x_new, f_new, pending, searching = x.clone(), f.clone(), active.clone(), active.clone()
+        first_decrease = None
         for _ in range(self.max_backtracks):
             trial = self.trial(x, d, t)
             decrease = (g * (trial - x)).sum(-1)  # < 0 for a descent move, also after projection
+            if first_decrease is None:
+                first_decrease = decrease
             f_trial = self.objective.value(trial)
             # Armijo, and a drop beyond rounding: noise-level "decreases" at tiny steps would feed
             # meaningless (s, y) pairs into the history.
@@ -559,11 +563,20 @@ class _LineSearch:
             searching = pending & ~((decrease < 0) & (-decrease <= 2 * noise))
             if not bool(searching.any()):
                 break
-            t = torch.where(searching, 0.5 * t, t)
+            # Minimiser of the quadratic through L(x), its slope and L(trial), kept in [t/10, t/2]:
+            # a far too long step shrinks tenfold per trial instead of twofold.
+            curvature = f_trial - f - decrease
+            quad = -decrease * t / (2 * torch.where(curvature > 0, curvature, torch.ones_like(curvature)))
+            shrink = torch.where(torch.isfinite(f_trial) & (curvature > 0), quad, 0.1 * t)
+            t = torch.where(searching, torch.minimum(torch.maximum(shrink, 0.1 * t), 0.5 * t), t)
         f_new, g_new = self.objective.value_and_grad(x_new)
-        if bool(pending.any()):
-            x_new, f_new, g_new, pending = self._by_gradient(x, f, g, gnorm, d, t0, noise, pending,
+        # Only members whose full step promised a decrease near rounding are near a minimum; a
+        # failure with a large promised decrease is a kink, where the gradient is no better a guide.
+        near_minimum = pending & (-first_decrease <= 1e3 * noise)
+        if bool(near_minimum.any()):
+            x_new, f_new, g_new, rescued = self._by_gradient(x, f, g, gnorm, d, t0, noise, near_minimum,
                                                              x_new, f_new, g_new)
+            pending = pending & ~rescued
         return x_new, f_new, g_new, active & ~pending
 
     def _by_gradient(self, x: torch.Tensor, f: torch.Tensor, g: torch.Tensor, gnorm: torch.Tensor,
@@ -574,8 +587,10 @@ class _LineSearch:
 
         A step is taken if L drops measurably, or stays within rounding while ‖∇L‖ shrinks
         (strictly, so this cannot cycle). Costs one gradient per trial, only near convergence.
+        Returns (x_new, f_new, g_new, accepted).
         """
-        for _ in range(self.max_backtracks):
+        candidates = pending
+        for _ in range(min(self.max_backtracks, 8)):  # then a restart from -g is the better bet
             trial = self.trial(x, d, t)
             f_trial, g_trial = self.objective.value_and_grad(trial)
             ok = (pending & torch.isfinite(f_trial) & torch.isfinite(g_trial).all(-1)
@@ -588,7 +603,7 @@ class _LineSearch:
             if not bool(pending.any()):
                 break
             t = torch.where(pending, 0.5 * t, t)
-        return x_new, f_new, g_new, pending
+        return x_new, f_new, g_new, candidates & ~pending
 
 
 def _two_loop(g: torch.Tensor, S: torch.Tensor, Yh: torch.Tensor, rho: torch.Tensor, gamma: torch.Tensor,

@@ -13,6 +13,16 @@ from arena.setting import Setting
 F64 = torch.float64
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """These tensors are tiny: one intra-op thread avoids OpenMP/MKL stalls (milliseconds per op)
+    when other jobs share the cores, and keeps the file fast."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def separable_data(n: int = 40, d: int = 2, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """n points in [-1, 1]^d labelled by a random linear separator, with a margin of 0.1."""
     g = torch.Generator().manual_seed(seed)
