@@ -36,6 +36,7 @@ from arena.assumptions import affine_witness, max_margin_separator
 from arena.budget import Budget
 from arena.claims import Claim
 from arena.losses import Loss
+from arena.neurons import make_neuron
 from arena.setting import Params, Setting
 from defenders.base import Guarantee, PluginConfig
 
@@ -151,6 +152,10 @@ def dead_relu_point(setting: Setting, X: np.ndarray, y: np.ndarray, in_H: np.nda
             w /= np.linalg.norm(w)
             W0[j], b0[j] = w, -(X @ w).max() - dead_margin * rng.uniform(1.0, 2.0)
     params = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
+    if m.exp_neuron and make_neuron(m.special_neuron).dead_region:
+        # a special unit with a dead region is switched off strictly inside it (theory.md A14):
+        # w = 0, b = -dead_margin, so no small move wakes it
+        params["exp.b"] = torch.tensor(-dead_margin, dtype=torch.float64)
     params["layers.0.weight"], params["layers.0.bias"] = torch.as_tensor(W0), torch.as_tensor(b0)
     widths = (d, *m.hidden)
     for i in range(1, len(m.hidden)):
@@ -317,8 +322,10 @@ class DeadRelu(PluginConfig):
         info["variant"] = variant
         analogue = (f"smooth analogue: {setting.neuron.name} units saturated at pre-activation <= "
                     f"-{self.saturation_depth:g} instead of dead; " if smooth else "")
-        if setting.mlp.exp_neuron:
+        if setting.mlp.exp_neuron and setting.mlp.special_is_exponential:
             analogue += "exponential neuron switched off (a = w = b = 0); "
+        elif setting.mlp.exp_neuron:
+            analogue += f"{setting.mlp.special_neuron} special neuron dead (a = w = 0, b < 0, theory.md A14); "
         notes = analogue + (f"A1{'b all-dead' if variant == 'all_dead' else ' dead-ReLU blind spot'} (theory.md §5): "
                  f"{info['n_blind']}/{info['n']} samples in the blind spot ({info['n_pos_blind']}+, "
                  f"{info['n_neg_blind']}-), output constant c* = {info['c_star']:.6g} there, loss "
