@@ -235,6 +235,9 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
             claim, v = judged[0]
             result.update(outcome="held", reason=f"no claim survived the referee (best: {v.verdict}: "
                                                  f"{v.reasons[0] if v.reasons else ''})")
+            if v.verdict != "invalid":
+                # whether the failed attempt was in scope: the guarantee's assumptions on its data
+                result["assumption_checks"] = check_assumptions(guarantee, defended, claim)
         save_claim(claim, match_dir / "claim.json")
         _write_json(match_dir / "verdict.json", v.to_dict())
         result["verdict"] = v.to_dict()
