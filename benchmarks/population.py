@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 import warnings
@@ -50,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
     p.add_argument("--baseline-networks", type=int, default=20, help="networks timed in the plain torch loop")
     p.add_argument("--lightning-networks", type=int, default=5, help="networks timed in the Lightning loop")
-    p.add_argument("--repeats", type=int, default=3, help="timed runs per method; the best is reported")
+    p.add_argument("--repeats", type=int, default=5, help="timed runs per method; the best is reported")
     p.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
@@ -224,6 +225,8 @@ def main(argv: list[str] | None = None) -> float:
     diff_light = (torch.tensor(loss_light, dtype=torch.float64) - engine_loss[:n_light]).abs().max().item()
     print(f"same work: max |final loss - engine's| = {diff_plain:.2e} (plain), {diff_light:.2e} (lightning); "
           f"engine mean final loss {engine_loss.mean().item():.4g}")
+    # Other jobs on the same cores slow the multi-threaded engine most; say how busy it was.
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"ratio engine/unfused: {rate_engine / rate_unfused:.1f}")
     print(f"ratio engine/plain: {rate_engine / rate_plain:.1f}")
     ratio = rate_engine / rate_light
