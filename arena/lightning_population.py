@@ -41,13 +41,18 @@ class PopulationModule(pl.LightningModule):
 
     X: [n, d], y: [n] in {-1, +1}; params: name -> [K, *shape], copied into the parameter
     ``flat`` [K, P] in ``dtype`` (default: the params' dtype). X and y are buffers, so they follow the
-    module to the accelerator. Logs ``loss/mean``, ``loss/min``, ``loss/max`` each step.
+    module to the accelerator. Logs ``loss/mean``, ``loss/min``, ``loss/max`` each step. The module
+    brings its own loader (one epoch = ``steps_per_epoch`` full-batch steps), so
+    ``pl.Trainer(max_steps=...).fit(module)`` is all a long run needs.
     """
 
     def __init__(self, setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[str, torch.Tensor],
                  optimizer: str = "adam", lr: float = 1e-2, momentum: float = 0.0,
-                 dtype: torch.dtype | None = None, fused: bool = True) -> None:
+                 dtype: torch.dtype | None = None, fused: bool = True, steps_per_epoch: int = 100) -> None:
         super().__init__()
+        if steps_per_epoch < 1:
+            raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
+        self.steps_per_epoch = steps_per_epoch
         dtype = dtype or next(iter(params.values())).dtype
         self.setting = setting
         self.flat = nn.Parameter(setting.flatten({k: v.detach() for k, v in params.items()}).to(dtype).clone())
@@ -59,7 +64,8 @@ class PopulationModule(pl.LightningModule):
         make_optimizer(optimizer, [torch.zeros(1, requires_grad=True)], lr=lr, momentum=momentum)  # fail early
         # Tensors stay out of hparams: the checkpoint holds them as state.
         self.save_hyperparameters({"setting": setting.to_config(), "optimizer": optimizer, "lr": lr,
-                                   "momentum": momentum, "k": self.flat.shape[0]})
+                                   "momentum": momentum, "k": self.flat.shape[0],
+                                   "steps_per_epoch": steps_per_epoch})
         self._objective: PopulationLoss | None = None
 
     @property
@@ -89,6 +95,10 @@ class PopulationModule(pl.LightningModule):
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return make_optimizer(self.optimizer_name, [self.flat], lr=self.lr, momentum=self.momentum)
+
+    def train_dataloader(self) -> DataLoader:
+        # The data live in the module; the loader only paces the steps.
+        return DataLoader(_Ticks(self.steps_per_epoch), batch_size=None)
 
 
 @contextmanager
@@ -126,7 +136,7 @@ def fit_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: M
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     module = PopulationModule(setting, X, y, params, optimizer=optimizer, lr=lr, momentum=momentum, dtype=dtype,
-                              fused=fused)
+                              fused=fused, steps_per_epoch=steps)
     start = time.perf_counter()
     context = _quiet_lightning() if quiet else warnings.catch_warnings()
     with context:
@@ -135,7 +145,7 @@ def fit_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: M
                              enable_checkpointing=enable_checkpointing, enable_model_summary=False,
                              default_root_dir=default_root_dir, callbacks=callbacks,
                              log_every_n_steps=log_every_n_steps, **trainer_kwargs)
-        trainer.fit(module, train_dataloaders=DataLoader(_Ticks(steps), batch_size=None))
+        trainer.fit(module)
     seconds = time.perf_counter() - start
     flat = module.flat.detach().cpu()
     objective = PopulationLoss(setting, module.X.detach().cpu(), module.y.detach().cpu(), fused=fused)

@@ -308,22 +308,32 @@ def test_fit_population_matches_train_population(optimizer: str, momentum: float
     torch.testing.assert_close(lit.grad_norm, eng.grad_norm, rtol=0, atol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:Be aware that when using `ckpt_path`")  # resuming without the callback is fine
+@pytest.mark.filterwarnings("ignore:.*LeafSpec.*deprecated:FutureWarning")  # Lightning vs newer torch
 def test_population_module_logs_and_checkpoints(tmp_path) -> None:
-    import pytorch_lightning as pl
-
     s = setting_of([4])
     X, y = separable_data(20)
     p = population(s, 3)
     res = fit_population(s, X, y, p, lr=1e-2, steps=5, accelerator="cpu", default_root_dir=str(tmp_path),
                          enable_checkpointing=True)
-    trainer: pl.Trainer = res.extra["trainer"]
+    trainer = res.extra["trainer"]
     assert set(trainer.logged_metrics) >= {"loss/mean", "loss/min", "loss/max"}
     ckpts = list(tmp_path.rglob("*.ckpt"))
-    assert ckpts, "a checkpoint was asked for"
+    assert len(ckpts) == 1, "a checkpoint was asked for"
     state = torch.load(ckpts[0], map_location="cpu", weights_only=False)
     assert state["hyper_parameters"]["setting"] == s.to_config()
     torch.testing.assert_close(state["state_dict"]["flat"], s.flatten(res.params), rtol=0, atol=0)
-    module = PopulationModule(s, X, y, p)
+
+    # A plain Trainer.fit(module) resumes from it (optimizer state included) to where one run gets.
+    import pytorch_lightning as pl
+
+    module = PopulationModule(s, X, y, p, steps_per_epoch=5)
+    pl.Trainer(max_steps=12, accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False,
+               enable_checkpointing=False, default_root_dir=str(tmp_path)).fit(module, ckpt_path=str(ckpts[0]))
+    straight = train_population(s, X, y, p, lr=1e-2, steps=12, device="cpu")
+    resumed = module.population()
+    for k in p:
+        torch.testing.assert_close(resumed[k], straight.params[k], rtol=0, atol=1e-12)
     assert module().shape == (3,)
 
 
