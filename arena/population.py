@@ -81,7 +81,8 @@ class PopulationLoss:
         self.setting = setting
         self.X = X
         self.y = y.to(X.dtype)
-        self.fused = bool(fused and setting.builtin)
+        # the fused kernel knows the exponential skip unit only; other special neurons take autograd
+        self.fused = bool(fused and setting.builtin and (not setting.mlp.exp_neuron or setting.mlp.special_is_exponential))
         if self.fused:
             self._plan = _MLPPlan.from_setting(setting)
             self._Xt = X.t().contiguous()
@@ -96,9 +97,9 @@ class PopulationLoss:
             data = self.setting.loss_fn(self.y * out).mean(-1)
         else:
             data = self.setting.data_loss(self.setting.unflatten(flat), self.X, self.y)
-        if not self.setting.regularizers:
+        if not self.setting.regularizers and not (self.setting.builtin and self.setting.mlp.multiplicative_exp):
             return data
-        return data + self.setting.penalty(self.setting.unflatten(flat))
+        return self.setting.combine(data, self.setting.unflatten(flat))
 
     def value(self, flat: torch.Tensor) -> torch.Tensor:
         """Loss [K] without a graph."""

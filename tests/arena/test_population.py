@@ -353,3 +353,20 @@ def test_population_on_cuda_matches_cpu() -> None:
     lit = fit_population(s, X, y, p, lr=1e-2, steps=50, accelerator="gpu")
     torch.testing.assert_close(lit.loss, cpu.loss, rtol=0, atol=1e-8)
     assert math.isfinite(gpu.seconds)
+
+
+@pytest.mark.parametrize("network, regularizer", [
+    ({"input_dim": 2, "hidden": [3], "multiplicative_exp": True}, {"name": "multiplicative_exp_l2", "weight": 0.1}),
+    ({"input_dim": 2, "hidden": [3], "exp_neuron": True, "special_neuron": "relu"}, {"name": "exp_neuron_l2", "weight": 0.1}),
+])
+def test_engine_loss_is_the_settings_loss_for_special_units(network, regularizer):
+    """D3's multiplicative pair and a non-exponential special neuron go through the same objective."""
+    from arena.population import PopulationLoss
+
+    setting = Setting.from_config({"network": network, "loss": "quadratic_hinge", "regularizer": regularizer})
+    gen = torch.Generator().manual_seed(0)
+    params = setting.init_params(5, generator=gen, scale=2.0)
+    X = torch.randn(7, 2, generator=gen, dtype=torch.float64)
+    y = torch.sign(torch.randn(7, generator=gen, dtype=torch.float64))
+    engine = PopulationLoss(setting, X, y)(setting.flatten(params))
+    assert torch.allclose(engine, setting.empirical_loss(params, X, y), atol=1e-13)
