@@ -10,13 +10,18 @@ Steps (DESIGN.md, "The referee's protocol"):
    saturation and their gradient rescaled by 1/σ' (the sign float64 noise hides);
 4. **second order**: the smallest Hessian eigenvalue (exact, or Lanczos on Hessian-vector products),
    the number of flat directions, strictness;
-5. **probes**: random and targeted perturbations over radii shrinking to ``probe_floor``, plus short
-   descent runs inside each ball; descent in every ball -> ``not_local_min``;
+5. **probes**: random and targeted perturbations (−gradient, negative-curvature and flat Hessian
+   directions, the witness, one-sided moves of units on a kink, and "gated" units whose output
+   weight is 0, turned first and then paid) over radii shrinking to the floor, plus short descent
+   runs inside each ball; descent in every ball -> ``not_local_min``; descent that shrinks like a
+   power of the radius until float64 cannot resolve it -> ``not_local_min`` (a higher-order escape);
 6. **badness**: the witness's loss and the referee's own search (``restarts`` random initialisations
    trained at once by the population engine, then polished); ``gap = L(θ*) − best``;
 7. **verdict**: ``bad_local_min``, ``not_local_min``, ``not_bad`` or ``invalid``, with every number.
 
-The verdict is numerical evidence, not a proof; every tolerance is recorded in it.
+The verdict is numerical evidence, not a proof; every tolerance is recorded in it. A local
+minimum's evidence says whether it is strict (``strict``, ``flat_directions``). Path claims
+(``kind: "path"``) are judged by :func:`arena.paths.judge_path` (through :func:`judge_safely`).
 """
 from __future__ import annotations
 
