@@ -22,9 +22,15 @@ PROMISE_ITEMS = {
 
 
 def build(out_dir: str | Path) -> list[dict[str, Any]]:
-    """Rows ``{defender, promise, paper, assumption, counterexamples: [{attacker, setting, seed, match_dir}]}``."""
+    """Rows ``{defender, promise, paper, assumption, counterexamples, with_others}``.
+
+    ``counterexamples``: matches where this item alone failed; ``with_others``: matches where it
+    failed together with other items (weaker evidence: they do not isolate this assumption).
+    Each entry is ``{attacker, setting, seed, match_dir, failed}``.
+    """
     guarantees: dict[str, dict[str, Any]] = {}
     hits: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    shared: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for path in sorted(Path(out_dir).glob("matches/*/result.json")):
         try:
             r = json.loads(path.read_text())
@@ -34,31 +40,37 @@ def build(out_dir: str | Path) -> list[dict[str, Any]]:
         if g and g.get("promise"):
             guarantees.setdefault(r["defender"], g)
         failed = r.get("failed_assumptions") or []
-        if r.get("outcome") == "out_of_scope" and len(failed) == 1:
-            hits.setdefault((r["defender"], failed[0]), []).append(
-                {"attacker": r["attacker"], "setting": r["setting"], "seed": r["seed"], "match_dir": str(path.parent)})
+        if r.get("outcome") == "out_of_scope":
+            entry = {"attacker": r["attacker"], "setting": r["setting"], "seed": r["seed"],
+                     "match_dir": str(path.parent), "failed": failed}
+            for item in failed:
+                (hits if len(failed) == 1 else shared).setdefault((r["defender"], item), []).append(entry)
     rows = []
     for defender in sorted(guarantees):
         g = guarantees[defender]
         items = [a["name"] for a in g.get("assumptions", [])] + PROMISE_ITEMS.get(g["promise"], [])
         for item in items:
             rows.append({"defender": defender, "promise": g["promise"], "paper": g.get("paper", ""),
-                         "assumption": item, "counterexamples": hits.get((defender, item), [])})
+                         "assumption": item, "counterexamples": hits.get((defender, item), []),
+                         "with_others": shared.get((defender, item), [])})
     return rows
 
 
 def render_markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["## Necessity matrix", "",
              "For each assumption of each guarantee: the verified counterexamples that break only that "
-             "assumption (attacker @ setting, seed). `none yet`: no match of this tournament shows the "
-             "assumption is needed.", "",
-             "| defender | promise | assumption | counterexamples |", "|---|---|---|---|"]
+             "assumption (attacker @ setting). `none yet`: no match of this tournament isolates the "
+             "assumption. The last column lists verified bad points that break it together with other "
+             "assumptions (they do not show that this one alone is needed).", "",
+             "| defender | promise | assumption | counterexamples (only this fails) | with others failing |",
+             "|---|---|---|---|---|"]
     for r in rows:
         found = sorted({f"{c['attacker']} @ {c['setting']}" for c in r["counterexamples"]})
+        also = sorted({f"{c['attacker']} @ {c['setting']}" for c in r.get("with_others", [])})
         lines.append(f"| {r['defender']} | {r['promise']} | {r['assumption']} | "
-                     f"{', '.join(found) if found else 'none yet'} |")
+                     f"{', '.join(found) if found else 'none yet'} | {', '.join(also)} |")
     if not rows:
-        lines.append("| (no defender with a promise played) | | | |")
+        lines.append("| (no defender with a promise played) | | | | |")
     return "\n".join(lines) + "\n"
 
 

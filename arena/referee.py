@@ -319,11 +319,13 @@ def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: Refe
     losses = torch.where(torch.isfinite(losses), losses, torch.full_like(losses, math.inf))
     best = int(torch.argmin(losses))
     best_params = {k: v[best] for k, v in final.items()}
+    finite = losses[torch.isfinite(losses)]
+    quantiles = (torch.quantile(finite, torch.tensor([0.0, 0.5, 1.0], dtype=losses.dtype, device=losses.device)).tolist()
+                 if finite.numel() else None)
     return {"best_loss": float(losses[best]),
             "best_train_error": float(setting.train_error(best_params, X, y)),
-            "restarts": int(losses.numel()), "restart_losses_quantiles":
-                [float(q) for q in torch.quantile(losses[torch.isfinite(losses)], torch.tensor([0.0, 0.5, 1.0], dtype=losses.dtype, device=losses.device))],
-            "best_params": best_params}
+            "restarts": int(losses.numel()), "restarts_finite": int(finite.numel()),
+            "restart_losses_quantiles": quantiles, "best_params": best_params}
 
 
 def _higher_order_escape(probes: list, tol: float) -> str | None:

@@ -62,6 +62,9 @@ class PathToInfinity(PluginConfig):
             return True, ""
         if not m.exp_neuron:
             return False, "the network has no exponential skip neuron to escape along"
+        if not m.special_is_exponential:
+            return False, (f"the skip neuron is {m.special_neuron}, not exponential: the closed-form path "
+                           "needs e^(w x) (theory.md A12)")
         if not m.hidden or not setting.neuron.dead_region:
             return False, f"the base network needs hidden units with a dead region (neuron {setting.neuron.name})"
         if not m.bias:
@@ -120,7 +123,13 @@ class PathToInfinity(PluginConfig):
         theta["mult.a"] = torch.tensor(1.0, dtype=torch.float64)
         ts = [0.0] + [2.0**k for k in range(-2, int(math.log2(self.t_end)) + 1)]
         path = {"t": ts, "theta": {"mult.a": "exp(-t)", "mult.b": "t"}}
+        witness = None
+        if depth == 1 and m.hidden[0] >= 2:  # the V-shape −1 + 2|x₁| with a = 0: L̃ = 0·(1 + 1) + 0
+            witness = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
+            witness["layers.0.weight"][0, 0], witness["layers.0.weight"][1, 0] = 1.0, -1.0
+            witness["layers.1.weight"][0, :2] = 2.0
+            witness["layers.1.bias"][0] = -1.0
         lam = sum(r.params["weight"] for r in setting.regularizers)
-        return Claim(setting.to_config(), X, y, theta, attacker=self.name, seed=seed, kind="path",
+        return Claim(setting.to_config(), X, y, theta, witness=witness, attacker=self.name, seed=seed, kind="path",
                      notes=f"D3 path: dead base network (L = 8/9), a = e^-t, b = t; L(t) = 8/9 + {lam:g} e^-2t",
                      extra={"path": path, "construction": {"limit": 8 / 9, "lambda": lam, "variant": "multiplicative"}})

@@ -45,7 +45,8 @@ def test_d3_multiplicative_path_settles_at_the_dead_loss():
     assert torch.allclose(losses, 8 / 9 + 0.1 * torch.exp(-2 * t), atol=1e-14)  # L(θ_bad) + λe^{-2t}
     v = judge_safely(claim, {"restarts": 16, "restart_steps": 600}, device="cpu")
     assert v.verdict == "bad_path_to_infinity", v.reasons
-    assert v.evidence["gap"] == pytest.approx(8 / 9, abs=1e-6)
+    assert v.evidence["witness_loss"] == 0.0  # the V-shape fit with the pair switched off (a = 0)
+    assert v.evidence["gap"] == pytest.approx(8 / 9, abs=1e-12)
 
 
 def test_sampled_paths_and_bad_ones():
