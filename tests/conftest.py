@@ -28,6 +28,13 @@ def run_arena(*args: str, env_extra: dict | None = None, timeout: int = 600) -> 
 
 
 def pip_install_target(src: Path, target: Path) -> None:
-    """Install a distribution from source into ``target`` (no index, no network)."""
+    """Install a distribution from source into ``target`` (no index, no network).
+
+    The source is copied next to ``target`` first: building writes build/ and *.egg-info into it.
+    """
+    import shutil
+
+    work = target.parent / f"{src.name}-src"
+    shutil.copytree(src, work, dirs_exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--target", str(target), str(src)], check=True, capture_output=True, text=True)
+                    "--no-index", "--target", str(target), str(work)], check=True, capture_output=True, text=True)
