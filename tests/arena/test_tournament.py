@@ -172,3 +172,15 @@ def test_duplicate_plugin_names_are_an_error_naming_both_packages(tmp_path):
                           text=True, env={**__import__("os").environ, "PYTHONPATH": str(site)})
     assert proc.returncode == 2
     assert "'dead_relu'" in proc.stderr and "localmin-arena" in proc.stderr and "arena-ext-clash" in proc.stderr
+
+
+def test_joblib_launcher_runs_matches_in_worker_processes(tmp_path):
+    out = tmp_path / "jl"
+    proc = run_arena("-m", "launcher=joblib", "attacker=dead_relu,all_dead", "defender=none", f"out_dir={out}",
+                     "logger=wandb", *FAST)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    board = json.loads((out / "leaderboard.json").read_text())
+    assert sorted((c["attacker"], c["outcome"]) for c in board["cells"]) == [("all_dead", "broken"),
+                                                                            ("dead_relu", "broken")]
+    # one wandb run per match even though joblib reuses its worker processes, plus the leaderboard
+    assert len(list((out / "wandb").glob("offline-run-*"))) == 3
