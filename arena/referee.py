@@ -430,9 +430,14 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
     ev["hessian_min_eig"] = spec.min_eig
     ev["hessian_max_eig"] = spec.max_eig
     if spec.all_values is not None:
-        flat = int((abs(spec.all_values) <= cfg.eig_tol).sum())
-        ev["flat_directions"] = flat
+        flat_mask = abs(spec.all_values) <= cfg.eig_tol
+        ev["flat_directions"] = int(flat_mask.sum())
         ev["strict"] = bool(spec.min_eig > cfg.eig_tol and not kink_units)
+        # the flat directions themselves, by parameter name (an orthonormal basis, the first few)
+        ev["flat_basis"] = [_named(setting, torch.as_tensor(spec.vectors[:, i]))
+                            for i in list(flat_mask.nonzero()[0])[:4]]
+    else:
+        ev["strict"] = None  # Lanczos sees the extremes only: strictness is not decided
     eigvecs = torch.as_tensor(spec.vectors.T, dtype=torch.float64, device=dev)
     neg = eigvecs[torch.as_tensor(spec.values < -cfg.eig_tol, device=dev)]
 

@@ -24,6 +24,8 @@ def test_all_dead_relu_on_separable_data_is_a_bad_local_min_with_flat_directions
     assert e["flat_directions"] >= 12  # every first-layer weight and bias, and the dead units' outputs
     assert e["hessian_min_eig"] > -1e-12
     assert e["strict"] is False
+    # every flat direction moves only dead units' incoming weights or their output weights
+    assert e["flat_basis"] and all(k.startswith(("layers.0.", "layers.1.weight")) for b in e["flat_basis"] for k in b)
     assert all(not p["descent"] for p in e["probes"])
 
 
