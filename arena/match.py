@@ -28,7 +28,8 @@ import torch
 from arena import __version__
 from arena.budget import Budget
 from arena.claims import Claim, save_claim
-from arena.referee import RefereeConfig, Verdict, judge_safely, resolve_device
+from arena.population import resolve_device
+from arena.referee import RefereeConfig, Verdict, judge_safely
 from arena.setting import Setting
 
 OUTCOMES = ("broken", "out_of_scope", "held", "incompatible", "error")

@@ -27,7 +27,8 @@ from typing import Any, Mapping
 import torch
 
 from arena.claims import Claim
-from arena.referee import RefereeConfig, Verdict, _check_params, _to64, badness_search, resolve_device
+from arena.population import resolve_device
+from arena.referee import RefereeConfig, Verdict, _check_params, _to64, badness_search
 from arena.setting import Setting
 
 _FUNCS = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,

@@ -36,6 +36,7 @@ import torch
 from arena.claims import Claim
 from arena.curvature import gradient, hessian_spectrum, loss_of_flat
 from arena.polish import polish
+from arena.population import resolve_device
 from arena.probes import ProbeReport, gated_units, kink_directions, probe_ball, probe_gated
 from arena.neurons import make_neuron
 from arena.setting import Setting
@@ -116,19 +117,6 @@ class Verdict:
                 lines.append(f"  {k}: {fmt(e[k])}")
         lines += [f"  - {r}" for r in self.reasons]
         return "\n".join(lines)
-
-
-def resolve_device(name: str | torch.device | None) -> torch.device:
-    """"auto" -> cuda when available, else cpu."""
-    if name is None or str(name) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(name)
-    except RuntimeError as exc:
-        raise ValueError(f"unknown device {name!r}: use auto, cpu or cuda[:i]") from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} requested but CUDA is not available")
-    return dev
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,7 +293,7 @@ def saturated_units(setting: Setting, params: dict[str, torch.Tensor], X: torch.
 def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: RefereeConfig,
                    device: torch.device) -> dict[str, Any]:
     """Best loss the referee finds on its own: random restarts trained at once, then polished."""
-    from arena.population import polish_lbfgs, train_population
+    from arena.population import polish_lbfgs, train_population  # noqa: F401 - kept local for clarity
 
     gen = torch.Generator().manual_seed(cfg.seed)
     per_scale = max(1, cfg.restarts // len(cfg.restart_init_scales))
