@@ -293,7 +293,7 @@ def saturated_units(setting: Setting, params: dict[str, torch.Tensor], X: torch.
 def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: RefereeConfig,
                    device: torch.device) -> dict[str, Any]:
     """Best loss the referee finds on its own: random restarts trained at once, then polished."""
-    from arena.population import polish_lbfgs, train_population  # noqa: F401 - kept local for clarity
+    from arena.population import polish_lbfgs, train_population
 
     gen = torch.Generator().manual_seed(cfg.seed)
     per_scale = max(1, cfg.restarts // len(cfg.restart_init_scales))
