@@ -50,6 +50,9 @@ def test_every_config_composes_and_instantiates(hydra_conf):
         RefereeConfig.from_mapping(dict(compose(config_name="config", overrides=[f"referee={name}"]).referee))
     for name in _group_options("logger"):
         assert compose(config_name="config", overrides=[f"logger={name}"]).logger.name == name
+    for name in _group_options("experiment"):
+        cfg = compose(config_name="config", overrides=[f"experiment={name}"])
+        assert cfg.tournament.name == name and cfg.out_dir == f"outputs/{name}"
     for name in _group_options("launcher"):
         cfg = compose(config_name="config", overrides=[f"launcher={name}"], return_hydra_config=True)
         assert {"joblib": "joblib", "local": "basic"}[name] in cfg.hydra.launcher._target_.lower()
