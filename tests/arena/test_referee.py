@@ -142,3 +142,17 @@ def test_minimum_at_a_kink_of_the_hinge_loss_is_accepted():
     v = judge(claim, {"restarts": 16, "restart_steps": 500}, device="cpu")
     assert v.verdict == "bad_local_min", v.reasons
     assert v.evidence["loss"] == 0.5 and v.evidence["grad_norm"] == 0.5 and v.evidence["nonsmooth"]
+
+
+@pytest.mark.parametrize("name, verdict", [("all_dead_relu", "bad_local_min"), ("tanh_saddle", "not_local_min"),
+                                           ("random_point", "not_local_min")])
+def test_large_network_path_uses_lanczos_and_lbfgs(name, verdict):
+    """Above hessian_exact_max_params the Hessian is never formed: Lanczos on Hessian-vector products."""
+    v = judge(getattr(zoo, name)(), {**FAST, "hessian_exact_max_params": 3}, device="cpu")
+    assert v.verdict == verdict, v.reasons
+    assert v.evidence["polish_method"] == "lbfgs"
+    if verdict == "bad_local_min" or name == "tanh_saddle":
+        assert v.evidence["hessian_method"] == "lanczos"
+        assert v.evidence["strict"] is None
+    if name == "tanh_saddle":
+        assert v.evidence["hessian_min_eig"] == pytest.approx(-3.0, abs=1e-8)
