@@ -33,6 +33,7 @@ from typing import Any, Mapping
 
 import torch
 
+from arena.certificates import dead_network
 from arena.claims import Claim
 from arena.curvature import gradient, hessian_spectrum, loss_of_flat
 from arena.polish import polish
@@ -520,6 +521,10 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
     if ev["gap"] <= gap_needed:
         reasons.append(f"gap {ev['gap']:.3g} <= {gap_needed:.3g}: no lower loss found, so not bad")
         return Verdict("not_bad", reasons, ev, tol, polished=params)
+    certificate = dead_network(setting, params, X, y)
+    if certificate is not None:
+        ev["certificate"] = certificate
+        reasons.append(f"{certificate['label']}: {certificate['statement']}")
     source = "witness" if ev["witness_loss"] is not None and ev["witness_loss"] <= best else "referee search"
     reasons.append(f"lower loss {best:.6g} found by the {source}: gap {ev['gap']:.6g}")
     if ev["train_error"] > 0:

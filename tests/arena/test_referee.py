@@ -27,6 +27,9 @@ def test_all_dead_relu_on_separable_data_is_a_bad_local_min_with_flat_directions
     # every flat direction moves only dead units' incoming weights or their output weights
     assert e["flat_basis"] and all(k.startswith(("layers.0.", "layers.1.weight")) for b in e["flat_basis"] for k in b)
     assert all(not p["descent"] for p in e["probes"])
+    cert = e["certificate"]  # every unit dead with margin: an exact argument on a ball
+    assert cert["kind"] == "dead_units" and cert["constant_output"] == pytest.approx(0.25)
+    assert cert["radius"] > 0.5 and abs(cert["slope_of_G"]) < 1e-12
 
 
 def test_a1_point_reproduces_the_notes_numbers_and_its_witness_proves_badness():
@@ -35,6 +38,7 @@ def test_a1_point_reproduces_the_notes_numbers_and_its_witness_proves_badness():
     assert v.evidence["loss"] == pytest.approx(2 / 3, abs=1e-14)
     assert v.evidence["train_error"] == pytest.approx(1 / 4)
     assert v.evidence["witness_loss"] == 0.0
+    assert "certificate" not in v.evidence  # one unit is live on x = 2: the dead-unit argument does not apply
     v3 = judge(zoo.a1_dead_relu(p=3), {"restarts": 0}, device="cpu")
     assert v3.verdict == "bad_local_min"
     assert v3.evidence["loss"] == pytest.approx(0.686292, abs=1e-6)
