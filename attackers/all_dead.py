@@ -35,6 +35,7 @@ from arena.budget import Budget
 from arena.claims import Claim
 from arena.losses import Loss
 from arena.setting import Params, Setting
+from attackers.base import ensure_applies
 from attackers.dead_relu import NOTES_X, NOTES_Y, dead_relu_point, separable_dataset
 from attackers.linear_region import fit_output_layer, witness_margin
 from defenders.base import Guarantee, PluginConfig
@@ -166,9 +167,7 @@ class AllDead(PluginConfig):
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         """Closed-form construction (float64, CPU; ``device`` is not needed)."""
-        ok, why = self.applies_to(setting, guarantee)
-        if not ok:
-            raise ValueError(f"attacker all_dead does not apply: {why}")
+        ensure_applies(self, setting, guarantee)
         count = 1 if self.dataset == "notes" else min(budget.datasets, budget.max_claims)
         claims = []
         d = setting.mlp.input_dim

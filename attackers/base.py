@@ -34,3 +34,10 @@ class Attacker(Protocol):
                device: str = "cpu") -> list[Claim]: ...
 
     def config(self) -> dict[str, Any]: ...
+
+
+def ensure_applies(attacker: Attacker, setting: Setting, guarantee: Guarantee | None) -> None:
+    """Raise ValueError("attacker <name> does not apply: <reason>") unless ``applies_to`` agrees."""
+    ok, why = attacker.applies_to(setting, guarantee)
+    if not ok:
+        raise ValueError(f"attacker {attacker.name} does not apply: {why}")

@@ -34,6 +34,7 @@ from arena.assumptions import linear_separability
 from arena.budget import Budget
 from arena.claims import Claim
 from arena.setting import Params, Setting
+from attackers.base import ensure_applies
 from attackers.all_dead import closed_form, pad
 from attackers.dead_relu import constant_fit, constant_fit_slope, constant_fit_value
 from attackers.linear_region import fit_output_layer
@@ -108,9 +109,7 @@ class ConcavityTrap(PluginConfig):
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         """Closed-form construction (float64, CPU; ``device`` is not needed)."""
-        ok, why = self.applies_to(setting, guarantee)
-        if not ok:
-            raise ValueError(f"attacker concavity_trap does not apply: {why}")
+        ensure_applies(self, setting, guarantee)
         rng = np.random.default_rng(int(seed))
         X = torch.as_tensor(pad(DATA_X, setting.mlp.input_dim))
         y = torch.as_tensor(DATA_Y)

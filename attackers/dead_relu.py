@@ -38,6 +38,7 @@ from arena.claims import Claim
 from arena.losses import Loss
 from arena.neurons import make_neuron
 from arena.setting import Params, Setting
+from attackers.base import ensure_applies
 from defenders.base import Guarantee, PluginConfig
 
 NOTES_X = np.array([[-1.0], [0.0], [0.5], [2.0]])  # theory.md A1: separable at x = -0.5
@@ -289,9 +290,7 @@ class DeadRelu(PluginConfig):
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         """Closed-form construction (float64, CPU; ``device`` is not needed)."""
-        ok, why = self.applies_to(setting, guarantee)
-        if not ok:
-            raise ValueError(f"attacker dead_relu does not apply: {why}")
+        ensure_applies(self, setting, guarantee)
         count = 1 if self.dataset == "notes" else min(budget.datasets, budget.max_claims)
         return [self._one_claim(setting, seed, k) for k in range(count)]
 

@@ -34,6 +34,7 @@ from arena.budget import Budget
 from arena.claims import Claim
 from arena.losses import Loss
 from arena.setting import Params, Setting
+from attackers.base import ensure_applies
 from defenders.base import Guarantee, PluginConfig
 
 PAPER = ("Yun, Sra, Jadbabaie. Small nonlinearities in activation functions create bad local minima in "
@@ -213,9 +214,7 @@ class LinearRegion(PluginConfig):
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         """Closed-form construction on the notes' data (float64, CPU; ``device`` is not needed)."""
-        ok, why = self.applies_to(setting, guarantee)
-        if not ok:
-            raise ValueError(f"attacker linear_region does not apply: {why}")
+        ensure_applies(self, setting, guarantee)
         rng = np.random.default_rng(int(seed))
         X, y, u, c = notes_data(setting.mlp.input_dim)
         Xt, yt = torch.as_tensor(X), torch.as_tensor(y)

@@ -25,6 +25,7 @@ from arena.budget import Budget
 from arena.claims import Claim
 from arena.setting import Setting
 from attackers.all_dead import all_dead_claim, pad, why_not_all_dead
+from attackers.base import ensure_applies
 from defenders.base import Guarantee, PluginConfig
 
 LOSSES = ("logistic", "exponential")
@@ -54,9 +55,7 @@ class LogisticDead(PluginConfig):
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         """Closed-form construction (float64, CPU; ``device`` is not needed)."""
-        ok, why = self.applies_to(setting, guarantee)
-        if not ok:
-            raise ValueError(f"attacker logistic_dead does not apply: {why}")
+        ensure_applies(self, setting, guarantee)
         rng = np.random.default_rng(int(seed))
         X = pad(DATA_X, setting.mlp.input_dim)
         return [all_dead_claim(setting, X, DATA_Y.copy(), rng, attacker=self.name, seed=seed,

@@ -34,6 +34,7 @@ from arena.assumptions import linear_separability
 from arena.budget import Budget
 from arena.claims import Claim
 from arena.setting import Params, Setting
+from attackers.base import ensure_applies
 from defenders.base import Guarantee, PluginConfig
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
@@ -139,9 +140,7 @@ class SquaredLossTrap(PluginConfig):
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         """Newton-refined notes point (float64, CPU; ``device`` is not needed)."""
-        ok, why = self.applies_to(setting, guarantee)
-        if not ok:
-            raise ValueError(f"attacker squared_loss_trap does not apply: {why}")
+        ensure_applies(self, setting, guarantee)
         X1, y = torch.as_tensor(DATA_X), torch.as_tensor(DATA_Y)
         t, grad_norm = newton_refine(torch.tensor(START, dtype=torch.float64), X1, y)
         H = torch.autograd.functional.hessian(lambda v: reduced_loss(v, X1, y), t)
