@@ -18,13 +18,13 @@ def hydra_main() -> None:
     from hydra.types import RunMode
     from omegaconf import DictConfig
 
-    from arena.registry import register_configs
+    from arena.game.registry import register_configs
 
     register_configs(CONF)
 
     @hydra.main(version_base="1.3", config_path=CONF, config_name="config")
     def app(cfg: DictConfig) -> None:
-        from arena import tournament
+        from arena.game import tournament
 
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             spec = tournament.spec_from_cfg(cfg)

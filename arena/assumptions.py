@@ -23,8 +23,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import torch
 
-from arena.neurons import make_neuron
-from arena.setting import Params, Setting
+from arena.landscape.neurons import make_neuron
+from arena.landscape.setting import Params, Setting
 
 GRID = (-30.0, 30.0, 6001)  # neuron/loss cross-check grid: lo, hi, points (step 0.01)
 _RESOLVABLE = 1.0  # |z| <= this: derivatives of every registered family are far from underflow

@@ -22,7 +22,7 @@ def _parse_value(text: str):
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from arena.claims import ClaimFileError, load_claim
-    from arena.referee import RefereeConfig, judge_safely
+    from arena.referee.judge import RefereeConfig, judge_safely
 
     overrides = {}
     for item in args.set or []:
@@ -58,7 +58,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from arena import leaderboard
+    from arena.game import leaderboard
 
     out_dir = Path(args.dir)
     if not (out_dir / "matches").is_dir():
@@ -71,7 +71,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def cmd_necessity(args: argparse.Namespace) -> int:
-    from arena import necessity
+    from arena.game import necessity
 
     out_dir = Path(args.dir)
     if not (out_dir / "matches").is_dir():
@@ -83,7 +83,7 @@ def cmd_necessity(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from arena.registry import PluginError, discover
+    from arena.game.registry import PluginError, discover
 
     try:
         for kind in ("attacker", "defender"):

@@ -1,1 +1,1 @@
-"""Attacker plugins: one file per attack (see base.py)."""
+"""Attacker plugins: one file per attack (the protocol is :class:`arena.protocols.Attacker`)."""

@@ -17,7 +17,7 @@ loss whose constant fit is attained (both labels present). Closed forms with n =
 The data are linearly separable, so the same network fits them (the witness: the LP separator fed
 through one live chain of units, :func:`arena.assumptions.affine_witness`; for the squared loss its
 last layer is refit by least squares). Works for neurons with a dead region (relu, leaky_relu with
-slope 0, relu_power, smooth_relu); the helpers come from :mod:`attackers.dead_relu`.
+slope 0, relu_power, smooth_relu); the helpers come from :mod:`arena.attackers.dead_relu`.
 
 Run: ``python -m arena attacker=all_dead``
 """
@@ -31,14 +31,14 @@ import numpy as np
 import torch
 
 from arena.assumptions import affine_witness, linear_separability
-from arena.budget import Budget
+from arena.game.budget import Budget
 from arena.claims import Claim
-from arena.losses import Loss
-from arena.setting import Params, Setting
-from attackers.base import ensure_applies
-from attackers.dead_relu import NOTES_X, NOTES_Y, dead_relu_point, separable_dataset
-from attackers.linear_region import fit_output_layer, witness_margin
-from defenders.base import Guarantee, PluginConfig
+from arena.landscape.losses import Loss
+from arena.landscape.setting import Params, Setting
+from arena.protocols import ensure_applies
+from arena.attackers.dead_relu import NOTES_X, NOTES_Y, dead_relu_point, separable_dataset
+from arena.attackers.linear_region import fit_output_layer, witness_margin
+from arena.protocols import Guarantee, PluginConfig
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")

@@ -31,14 +31,14 @@ import numpy as np
 import torch
 
 from arena.assumptions import linear_separability
-from arena.budget import Budget
+from arena.game.budget import Budget
 from arena.claims import Claim
-from arena.setting import Params, Setting
-from attackers.base import ensure_applies
-from attackers.all_dead import closed_form, pad
-from attackers.dead_relu import constant_fit, constant_fit_slope, constant_fit_value
-from attackers.linear_region import fit_output_layer
-from defenders.base import Guarantee, PluginConfig
+from arena.landscape.setting import Params, Setting
+from arena.protocols import ensure_applies
+from arena.attackers.all_dead import closed_form, pad
+from arena.attackers.dead_relu import constant_fit, constant_fit_slope, constant_fit_value
+from arena.attackers.linear_region import fit_output_layer
+from arena.protocols import Guarantee, PluginConfig
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")
@@ -170,7 +170,7 @@ def trap_point(setting: Setting, X: torch.Tensor, y: torch.Tensor, rng: np.rando
 def v_witness(setting: Setting, X: torch.Tensor, y: torch.Tensor, steepness: float) -> Params:
     """M >= 2: σ(s x₁), σ(−s x₁) with positive output weights (a V); M = 1: the step σ(2s x₁ − s).
 
-    The last layer is fit to the features (:func:`attackers.linear_region.fit_output_layer`).
+    The last layer is fit to the features (:func:`arena.attackers.linear_region.fit_output_layer`).
     """
     params = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
     if setting.mlp.hidden[0] >= 2:

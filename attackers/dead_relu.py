@@ -33,13 +33,13 @@ import numpy as np
 import torch
 
 from arena.assumptions import affine_witness, max_margin_separator
-from arena.budget import Budget
+from arena.game.budget import Budget
 from arena.claims import Claim
-from arena.losses import Loss
-from arena.neurons import make_neuron
-from arena.setting import Params, Setting
-from attackers.base import ensure_applies
-from defenders.base import Guarantee, PluginConfig
+from arena.landscape.losses import Loss
+from arena.landscape.neurons import make_neuron
+from arena.landscape.setting import Params, Setting
+from arena.protocols import ensure_applies
+from arena.protocols import Guarantee, PluginConfig
 
 NOTES_X = np.array([[-1.0], [0.0], [0.5], [2.0]])  # theory.md A1: separable at x = -0.5
 NOTES_Y = np.array([-1.0, 1.0, 1.0, 1.0])

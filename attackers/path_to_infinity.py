@@ -26,10 +26,10 @@ from typing import ClassVar
 
 import torch
 
-from arena.budget import Budget
+from arena.game.budget import Budget
 from arena.claims import Claim
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from arena.budget import Budget
+from arena.game.budget import Budget
 from arena.claims import Claim
-from arena.lightning_population import fit_population
-from arena.population import polish_lbfgs
-from arena.setting import Setting
-from attackers.dead_relu import separable_dataset
-from defenders.base import Guarantee, PluginConfig
+from arena.engine.lightning import fit_population
+from arena.engine.population import polish_lbfgs
+from arena.landscape.setting import Setting
+from arena.attackers.dead_relu import separable_dataset
+from arena.protocols import Guarantee, PluginConfig
 
 
 @dataclass(frozen=True)

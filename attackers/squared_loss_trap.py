@@ -31,11 +31,11 @@ import numpy as np
 import torch
 
 from arena.assumptions import linear_separability
-from arena.budget import Budget
+from arena.game.budget import Budget
 from arena.claims import Claim
-from arena.setting import Params, Setting
-from attackers.base import ensure_applies
-from defenders.base import Guarantee, PluginConfig
+from arena.landscape.setting import Params, Setting
+from arena.protocols import ensure_applies
+from arena.protocols import Guarantee, PluginConfig
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")

@@ -2,7 +2,7 @@
 
 The same K networks (same initial weights, same data, same optimizer, lr and step count) are trained
 
-  (a) by the engine: all K at once (:func:`arena.population.train_population`);
+  (a) by the engine: all K at once (:func:`arena.engine.population.train_population`);
   (b) by a plain torch loop: one ``setting.build()`` module and one ``torch.optim`` optimizer per
       network, one network after the other;
   (c) by Lightning: one LightningModule and one ``Trainer.fit`` per network, configured as a careful
@@ -30,8 +30,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from arena.population import resolve_device, train_population
-from arena.setting import Params, Setting
+from arena.engine.population import resolve_device, train_population
+from arena.landscape.setting import Params, Setting
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 

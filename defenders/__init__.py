@@ -1,1 +1,1 @@
-"""Defender plugins: one file per defense (see base.py)."""
+"""Defender plugins: one file per defense (the protocol is :class:`arena.protocols.Defender`)."""

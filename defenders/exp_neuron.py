@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Liang, Sun, Lee, Srikant. Adding One Neuron Can Eliminate All Bad Local Minima. NeurIPS 2018, "
          "arXiv:1805.08671")

@@ -4,7 +4,7 @@ arXiv:1805.08671.
 
 Adds a·exp(w·x + b) on the raw input to the output (``exp_neuron: true``) but no (λ/2)a² term: any
 ``exp_neuron_l2`` in the base regularizer is removed, other terms are kept. The guarantee states
-the paper's promise with D2's full list of assumptions (those of :mod:`defenders.exp_neuron`), of
+the paper's promise with D2's full list of assumptions (those of :mod:`arena.defenders.exp_neuron`), of
 which ``exp_neuron_regularized`` (λ > 0) fails on every dataset: step 1 of P2 (∂L/∂a = S + λa
 forces a = 0) needs λ > 0. So every verified counterexample is ``out_of_scope`` by that assumption,
 which is the evidence that the regularizer is needed; theory.md found no explicit instance yet.
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, require_builtin
-from defenders.exp_neuron import PAPER, ExpNeuron
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, require_builtin
+from arena.defenders.exp_neuron import PAPER, ExpNeuron
 
 
 def _name(spec: Any) -> str:

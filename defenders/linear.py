@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Kawaguchi. Deep Learning without Poor Local Minima. NeurIPS 2016, arXiv:1605.07110; Laurent, "
          "von Brecht. Deep linear networks with arbitrary loss: All local minima are global. ICML 2018, "

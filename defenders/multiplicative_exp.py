@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Sohl-Dickstein, Kawaguchi. Eliminating all bad Local Minima from Loss Landscapes without even "
          "adding an Extra Unit. 2019, arXiv:1901.03909")

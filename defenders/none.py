@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, require_builtin
-from defenders.smooth_neuron import d1_guarantee
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, require_builtin
+from arena.defenders.smooth_neuron import d1_guarantee
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 Sun, Lee, Srikant, "Adding One Neuron Can Eliminate All Bad Local Minima", NeurIPS 2018,
 arXiv:1805.08671.
 
-Same edit as :mod:`defenders.exp_neuron` (skip unit a·σ_s(w·x + b) on the raw input, plus
+Same edit as :mod:`arena.defenders.exp_neuron` (skip unit a·σ_s(w·x + b) on the raw input, plus
 (λ/2)a² with λ = ``weight``), but σ_s = ``special_neuron`` (default ``relu``) instead of exp. The
 guarantee is D2's promise with D2's assumptions plus ``special_neuron_exponential``, which fails:
 step 2 of P2 needs the functions x ↦ e^{w·x_i} with distinct x_i to be linearly independent, which
@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.neurons import make_neuron
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions
-from defenders.exp_neuron import PAPER, ExpNeuron
+from arena.landscape.neurons import make_neuron
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions
+from arena.defenders.exp_neuron import PAPER, ExpNeuron
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
-from defenders.smooth_neuron import PAPER, separability_assumption
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.defenders.smooth_neuron import PAPER, separability_assumption
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Accepted families are the registered neurons declared increasing and strictly co
 (``softplus``, ``softplus_linear``, ``exponential``); their parameters (``beta``, ``c``) are passed
 only to the families that take them.
 
-Guarantee (P1, the shape of :mod:`defenders.softplus`): every local minimum has ℓ'(y_i f(x_i)) = 0
+Guarantee (P1, the shape of :mod:`arena.defenders.softplus`): every local minimum has ℓ'(y_i f(x_i)) = 0
 for all i, hence zero training error and zero loss, when σ is increasing and strictly convex, the
 network has one hidden layer or a shortcut, the loss is hinge type, C¹ and non-increasing, and
 the data are linearly separable (through the origin when the network has no biases).
@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from arena.neurons import make_neuron
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.landscape.neurons import make_neuron
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")

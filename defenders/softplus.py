@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions
-from defenders.wide_last_layer import check_width, widen_last_hidden
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions
+from arena.defenders.wide_last_layer import check_width, widen_last_hidden
 
 PAPER = ("Liang, Sun, Srikant. Revisiting Landscape Analysis in Deep Neural Networks: Eliminating "
          "Decreasing Paths to Infinity. SIAM J. Optim. 32(4) 2022, arXiv:1912.13472")

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Li, Ding, Sun. Over-Parameterized Deep Neural Networks Have No Strict Local Minima For Any "
          "Continuous Activations. arXiv:1812.11039")

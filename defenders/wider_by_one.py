@@ -9,7 +9,7 @@ counts against it and the tournament measures how often attackers still succeed.
 
 Unlike the other defenders this edit is relative, so ``defend`` is NOT idempotent: a widened
 network is itself a valid base setting and carries no mark of the edit, so defend(defend(s)) adds
-two units. The arena applies ``defend`` once per match (arena/match.py), on the base setting.
+two units. The arena applies ``defend`` once per match (arena/game/match.py), on the base setting.
 
 Run: ``python -m arena defender=wider_by_one``
 """
@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.setting import Setting
-from defenders.base import Guarantee, PluginConfig, require_builtin
+from arena.landscape.setting import Setting
+from arena.protocols import Guarantee, PluginConfig, require_builtin
 
 PAPER = ("Safran, Shamir. Spurious Local Minima are Common in Two-Layer ReLU Neural Networks. ICML 2018, "
          "arXiv:1712.08968")

@@ -1,4 +1,4 @@
-"""Write the example claims of ``arena.zoo`` into ``examples/<name>/claim.json``.
+"""Write the example claims of ``arena.claims.zoo`` into ``examples/<name>/claim.json``.
 
 Run: ``python examples/build.py`` (the files are committed; this rebuilds them).
 Judge them: ``arena verify examples/*/claim.json``.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arena import zoo
+from arena.claims import zoo
 from arena.claims import save_claim
 
 EXAMPLES = {

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from arena.claims import load_claim
-from arena.referee import judge
+from arena.referee.judge import judge
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXPECTED = {

@@ -7,7 +7,7 @@ import torch
 
 from arena.assumptions import (ASSUMPTION_NAMES, Assumption, affine_witness, as_data, linear_separability,
                                make_assumption, max_margin_separator, neuron_grid, strip_exp_neuron)
-from arena.setting import Setting
+from arena.landscape.setting import Setting
 
 
 def _setting(loss="quadratic_hinge", regularizer=None, **net):

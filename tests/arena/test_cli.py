@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from arena import zoo
+from arena.claims import zoo
 from arena.claims import save_claim
 from arena.cli import main
 

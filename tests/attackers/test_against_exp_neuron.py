@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from arena.budget import Budget
-from arena.referee import judge
-from arena.setting import Setting
-from attackers.all_dead import AllDead
-from attackers.concavity_trap import ConcavityTrap
-from attackers.dead_relu import DeadRelu
-from attackers.linear_region import LinearRegion
+from arena.game.budget import Budget
+from arena.referee.judge import judge
+from arena.landscape.setting import Setting
+from arena.attackers.all_dead import AllDead
+from arena.attackers.concavity_trap import ConcavityTrap
+from arena.attackers.dead_relu import DeadRelu
+from arena.attackers.linear_region import LinearRegion
 
 EXP = {"exp_neuron": True}
 REG = {"name": "exp_neuron_l2", "weight": 0.1}

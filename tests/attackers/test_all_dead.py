@@ -9,11 +9,11 @@ import pytest
 import torch
 import yaml
 
-from arena.budget import Budget
-from arena.referee import judge
-from arena.setting import Setting
-from attackers.all_dead import AllDead, closed_form
-from attackers.dead_relu import NOTES_X, NOTES_Y
+from arena.game.budget import Budget
+from arena.referee.judge import judge
+from arena.landscape.setting import Setting
+from arena.attackers.all_dead import AllDead, closed_form
+from arena.attackers.dead_relu import NOTES_X, NOTES_Y
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "attacker" / "all_dead.yaml"
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 import yaml
 
-from arena.budget import Budget
-from arena.referee import judge
-from arena.setting import Setting
-from attackers.concavity_trap import ConcavityTrap
+from arena.game.budget import Budget
+from arena.referee.judge import judge
+from arena.landscape.setting import Setting
+from arena.attackers.concavity_trap import ConcavityTrap
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "attacker" / "concavity_trap.yaml"
 P3 = {"name": "poly_hinge", "p": 3}

@@ -9,11 +9,11 @@ import pytest
 import torch
 from scipy.optimize import minimize_scalar
 
-from arena.budget import Budget
+from arena.game.budget import Budget
 from arena.claims import load_claim, save_claim
-from arena.losses import make_loss
-from arena.setting import Setting
-from attackers.dead_relu import NOTES_X, NOTES_Y, DeadRelu, constant_fit, constant_fit_value, separable_dataset
+from arena.landscape.losses import make_loss
+from arena.landscape.setting import Setting
+from arena.attackers.dead_relu import NOTES_X, NOTES_Y, DeadRelu, constant_fit, constant_fit_value, separable_dataset
 
 X1 = torch.tensor(NOTES_X)
 Y1 = torch.tensor(NOTES_Y)
@@ -213,7 +213,7 @@ def test_config_rebuilds_the_attacker():
 
     a = DeadRelu(variant="all_dead", n=8, active=None)
     cfg = a.config()
-    assert cfg["_target_"] == "attackers.dead_relu.DeadRelu"
+    assert cfg["_target_"] == "arena.attackers.dead_relu.DeadRelu"
     assert instantiate(cfg) == a
     assert DeadRelu.default_config()["variant"] == "auto"
     with pytest.raises(ValueError, match="variant"):
@@ -225,7 +225,7 @@ def test_config_rebuilds_the_attacker():
 def test_defended_settings_get_the_closest_analogue_and_the_referee_rejects_it(change):
     """Softplus units saturated at z <= -40 and a switched-off exponential neuron look stationary;
     P1 and P2 say no bad local minimum exists there, and the referee must agree."""
-    from arena.referee import judge
+    from arena.referee.judge import judge
 
     setting = _setting().replace(**change)
     assert DeadRelu().applies_to(setting, None) == (True, "")

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from arena.budget import Budget
-from arena.referee import judge
-from arena.setting import Setting
-from attackers.logistic_dead import LogisticDead
+from arena.game.budget import Budget
+from arena.referee.judge import judge
+from arena.landscape.setting import Setting
+from arena.attackers.logistic_dead import LogisticDead
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "attacker" / "logistic_dead.yaml"
 A3_LOSS = math.log(3) - 2 / 3 * math.log(2)

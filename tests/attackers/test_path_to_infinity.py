@@ -6,15 +6,15 @@ import math
 import pytest
 import torch
 
-from arena import zoo
-from arena.budget import Budget
+from arena.claims import zoo
+from arena.game.budget import Budget
 from arena.claims import load_claim, save_claim
-from arena.paths import eval_expr, path_points
-from arena.referee import judge_safely
-from arena.setting import Setting
-from attackers.path_to_infinity import PathToInfinity
-from defenders.exp_neuron import ExpNeuron
-from defenders.multiplicative_exp import MultiplicativeExp
+from arena.referee.paths import eval_expr, path_points
+from arena.referee.judge import judge_safely
+from arena.landscape.setting import Setting
+from arena.attackers.path_to_infinity import PathToInfinity
+from arena.defenders.exp_neuron import ExpNeuron
+from arena.defenders.multiplicative_exp import MultiplicativeExp
 
 BASE = Setting.from_config({"network": {"input_dim": 2, "hidden": [4], "neuron": "relu"}, "loss": "quadratic_hinge"})
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from arena.budget import Budget
-from arena.referee import judge
-from arena.setting import Setting
-from attackers.squared_loss_trap import SquaredLossTrap
+from arena.game.budget import Budget
+from arena.referee.judge import judge
+from arena.landscape.setting import Setting
+from arena.attackers.squared_loss_trap import SquaredLossTrap
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "attacker" / "squared_loss_trap.yaml"
 BASE = {"network": {"input_dim": 1, "hidden": [1], "neuron": "exponential"}, "loss": "squared"}

@@ -12,19 +12,19 @@ import pytest
 import yaml
 from hydra.utils import instantiate
 
-from arena.setting import Setting
-from defenders.base import Defender
-from defenders.exp_neuron import ExpNeuron
-from defenders.exp_neuron_noreg import ExpNeuronNoReg
-from defenders.linear import Linear
-from defenders.multiplicative_exp import MultiplicativeExp
-from defenders.poly_hinge import PolyHinge
-from defenders.relu_special_neuron import ReluSpecialNeuron
-from defenders.shortcut import Shortcut
-from defenders.smooth_neuron import SmoothNeuron
+from arena.landscape.setting import Setting
+from arena.protocols import Defender
+from arena.defenders.exp_neuron import ExpNeuron
+from arena.defenders.exp_neuron_noreg import ExpNeuronNoReg
+from arena.defenders.linear import Linear
+from arena.defenders.multiplicative_exp import MultiplicativeExp
+from arena.defenders.poly_hinge import PolyHinge
+from arena.defenders.relu_special_neuron import ReluSpecialNeuron
+from arena.defenders.shortcut import Shortcut
+from arena.defenders.smooth_neuron import SmoothNeuron
 from defenders.wide_generic_l2 import WideGenericL2
-from defenders.wide_last_layer import WideLastLayer
-from defenders.wider_by_one import WiderByOne
+from arena.defenders.wide_last_layer import WideLastLayer
+from arena.defenders.wider_by_one import WiderByOne
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {"network": {"input_dim": 2, "hidden": [4], "neuron": "relu"}, "loss": "quadratic_hinge"}

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from hydra.utils import instantiate
 
-from attackers.base import Attacker
-from attackers.dead_relu import DeadRelu
-from arena.budget import Budget
-from arena.setting import Setting
-from defenders.base import Defender, Guarantee, assumptions
-from defenders.exp_neuron import ExpNeuron
-from defenders.none import NoDefense
-from defenders.softplus import Softplus
+from arena.protocols import Attacker
+from arena.attackers.dead_relu import DeadRelu
+from arena.game.budget import Budget
+from arena.landscape.setting import Setting
+from arena.protocols import Defender, Guarantee, assumptions
+from arena.defenders.exp_neuron import ExpNeuron
+from arena.defenders.none import NoDefense
+from arena.defenders.softplus import Softplus
 
 BASE = {"network": {"input_dim": 2, "hidden": [4], "neuron": "relu"}, "loss": "quadratic_hinge"}
 

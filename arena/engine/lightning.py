@@ -3,7 +3,7 @@
 :class:`PopulationModule` holds the whole population as one ``[K, P]`` parameter and takes one
 batched full-batch step per ``training_step``, so ``Trainer.fit`` brings its progress bar, loggers,
 checkpoints and ``accelerator="auto"``. It uses the engine's loss and optimizer, so
-:func:`fit_population` reaches what :func:`arena.population.train_population` reaches for the same
+:func:`fit_population` reaches what :func:`arena.engine.population.train_population` reaches for the same
 optimizer, learning rate and step count.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from arena.population import PopulationLoss, PopulationResult, make_optimizer
-from arena.setting import Setting
+from arena.engine.population import PopulationLoss, PopulationResult, make_optimizer
+from arena.landscape.setting import Setting
 
 
 class _Ticks(Dataset):

@@ -1,6 +1,8 @@
-"""The defender protocol and the guarantee it states (DESIGN.md "Plugins").
+"""The plugin protocols both plugin folders share: :class:`Attacker`, :class:`Defender`, :class:`Guarantee`.
 
-A defender turns a base setting into a defended setting and states a :class:`Guarantee`: a promise
+An attacker says whether it applies to a (defended) setting and its guarantee, with the reason when
+it does not, and turns (setting, guarantee, budget, seed) into claims of bad local minima
+(:class:`arena.claims.Claim`). A defender turns a base setting into a defended setting and states a :class:`Guarantee`: a promise
 that holds under a list of checkable :class:`~arena.assumptions.Assumption` s, with the paper it
 comes from. A plugin's constructor arguments are its config: ``plugin.config()`` is the Hydra node
 (``_target_`` + arguments) that rebuilds it, and what results record.
@@ -12,13 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from arena.assumptions import Assumption, AssumptionResult, check_all, make_assumption
-from arena.setting import Setting
+from arena.claims import Claim
+from arena.game.budget import Budget
+from arena.landscape.setting import Setting
 
 PROMISES = ("no_bad_local_min", "no_bad_strict_local_min", "no_bad_path_to_infinity", None)
 KINDS = ("neuron", "architecture", "loss", "regularizer", "combined", "none")
 
-__all__ = ["Assumption", "AssumptionResult", "Defender", "Guarantee", "PluginConfig", "KINDS", "PROMISES",
-           "assumptions", "make_assumption", "require_builtin"]
+__all__ = ["Assumption", "AssumptionResult", "Attacker", "Budget", "Defender", "Guarantee", "PluginConfig", "KINDS", "PROMISES",
+           "assumptions", "ensure_applies", "make_assumption", "require_builtin"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,32 @@ class Defender(Protocol):
     def guarantee(self, setting: Setting) -> Guarantee: ...
 
     def config(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Attacker(Protocol):
+    """``name``, ``applies_to`` and ``attack``.
+
+    ``applies_to(setting, guarantee) -> (True, "")`` or ``(False, reason)``; ``attack`` returns at
+    most ``budget.max_claims`` claims whose ``setting`` is ``setting.to_config()``, with CPU tensors.
+    ``guarantee`` may be None when no defender is involved.
+    """
+
+    name: ClassVar[str]
+
+    def applies_to(self, setting: Setting, guarantee: Guarantee | None) -> tuple[bool, str]: ...
+
+    def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
+               device: str = "cpu") -> list[Claim]: ...
+
+    def config(self) -> dict[str, Any]: ...
+
+
+def ensure_applies(attacker: Attacker, setting: Setting, guarantee: Guarantee | None) -> None:
+    """Raise ValueError("attacker <name> does not apply: <reason>") unless ``applies_to`` agrees."""
+    ok, why = attacker.applies_to(setting, guarantee)
+    if not ok:
+        raise ValueError(f"attacker {attacker.name} does not apply: {why}")
 
 
 def assumptions(*specs: str | tuple[str, dict[str, Any]]) -> list[Assumption]:

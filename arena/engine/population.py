@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping
 
 import torch
 
-from arena.setting import Params, Setting
+from arena.landscape.setting import Params, Setting
 
 ProgressFn = Callable[[int, torch.Tensor], None]
 

@@ -1,6 +1,6 @@
 """Small reference claims with known answers: the referee's test cases and the shipped examples.
 
-Each builder returns a :class:`~arena.claims.Claim` whose correct verdict is known by construction
+Each builder returns a :class:`~arena.claims.format.Claim` whose correct verdict is known by construction
 (the docstring says why). ``examples/build.py`` writes them to ``examples/``.
 """
 from __future__ import annotations
@@ -123,7 +123,7 @@ def float32_dead_relu(grad_target: float = 1e-5, seed: int = 0) -> Claim:
     Starts from dead units and a random output bias and runs float32 gradient descent on every
     parameter until the gradient norm drops below ``grad_target``; stored as float32 tensors.
     """
-    from arena.setting import Setting
+    from arena.landscape.setting import Setting
 
     base = all_dead_relu()
     setting = Setting.from_config(base.setting)

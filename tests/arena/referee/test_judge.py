@@ -1,4 +1,4 @@
-"""The referee's protocol on claims whose answer is known by construction (arena.zoo)."""
+"""The referee's protocol on claims whose answer is known by construction (arena.claims.zoo)."""
 from __future__ import annotations
 
 import math
@@ -6,8 +6,8 @@ import math
 import pytest
 import torch
 
-from arena import zoo
-from arena.referee import RefereeConfig, judge
+from arena.claims import zoo
+from arena.referee.judge import RefereeConfig, judge
 
 FAST = {"restarts": 32, "restart_steps": 800}
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-from arena.neurons import Spec, split_spec
+from arena.landscape.neurons import Spec, split_spec
 
 
 @dataclass(frozen=True)

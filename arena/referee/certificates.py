@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from arena.setting import Setting
+from arena.landscape.setting import Setting
 
 
 def dead_network(setting: Setting, params: dict[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor, *,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from arena import necessity
+from arena.game import necessity
 from arena.cli import main
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.func import grad, hessian, jvp
 
-from arena.setting import Setting
+from arena.landscape.setting import Setting
 
 
 def loss_of_flat(setting: Setting, X: torch.Tensor, y: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:

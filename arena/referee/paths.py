@@ -27,9 +27,9 @@ from typing import Any, Mapping
 import torch
 
 from arena.claims import Claim
-from arena.population import resolve_device
-from arena.referee import RefereeConfig, Verdict, _check_params, _to64, badness_search
-from arena.setting import Setting
+from arena.engine.population import resolve_device
+from arena.referee.judge import RefereeConfig, Verdict, _check_params, _to64, badness_search
+from arena.landscape.setting import Setting
 
 _FUNCS = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,
           "tanh": torch.tanh}

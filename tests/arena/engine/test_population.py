@@ -6,9 +6,9 @@ import math
 import pytest
 import torch
 
-from arena.lightning_population import PopulationModule, fit_population
-from arena.population import PopulationLoss, polish_lbfgs, resolve_device, train_population
-from arena.setting import Setting
+from arena.engine.lightning import PopulationModule, fit_population
+from arena.engine.population import PopulationLoss, polish_lbfgs, resolve_device, train_population
+from arena.landscape.setting import Setting
 
 F64 = torch.float64
 
@@ -216,7 +216,7 @@ def test_bad_arguments_are_refused() -> None:
 
 def test_custom_target_network_goes_through_the_engine() -> None:
     """A Hydra ``_target_`` network takes the vmap path and must train exactly as the built-in one."""
-    custom = Setting.from_config({"network": {"_target_": "arena.network.MLP", "input_dim": 2, "hidden": [3]},
+    custom = Setting.from_config({"network": {"_target_": "arena.landscape.network.MLP", "input_dim": 2, "hidden": [3]},
                                   "loss": "quadratic_hinge"})
     builtin = setting_of([3])
     assert not custom.builtin and custom.param_shapes == builtin.param_shapes
@@ -361,7 +361,7 @@ def test_population_on_cuda_matches_cpu() -> None:
 ])
 def test_engine_loss_is_the_settings_loss_for_special_units(network, regularizer):
     """D3's multiplicative pair and a non-exponential special neuron go through the same objective."""
-    from arena.population import PopulationLoss
+    from arena.engine.population import PopulationLoss
 
     setting = Setting.from_config({"network": network, "loss": "quadratic_hinge", "regularizer": regularizer})
     gen = torch.Generator().manual_seed(0)

@@ -6,7 +6,7 @@ A setting is described by a plain config, so it can be saved in a claim and rebu
                  "exp_neuron": false},
      "loss": "quadratic_hinge", "regularizer": null}
 
-``network`` is either the built-in family (:mod:`arena.network`) or a Hydra node
+``network`` is either the built-in family (:mod:`arena.landscape.network`) or a Hydra node
 ``{"_target_": "pkg.Module", ...kwargs}`` for any ``nn.Module`` whose forward maps ``[n, d]`` to
 ``[n]``. The empirical loss is L(θ) = (1/n) Σ_i ℓ(y_i f(x_i; θ)) + R(θ).
 
@@ -24,10 +24,10 @@ from typing import Any, Mapping, Sequence
 import torch
 from torch import nn
 
-from arena.losses import Loss, make_loss
-from arena.network import MLP, MLPConfig, exp_preactivation, mlp_forward, mlp_preactivations
-from arena.neurons import Neuron, make_neuron
-from arena.regularizers import Regularizer, make_regularizers
+from arena.landscape.losses import Loss, make_loss
+from arena.landscape.network import MLP, MLPConfig, exp_preactivation, mlp_forward, mlp_preactivations
+from arena.landscape.neurons import Neuron, make_neuron
+from arena.landscape.regularizers import Regularizer, make_regularizers
 
 Params = dict[str, torch.Tensor]
 

@@ -111,7 +111,7 @@ def write(out_dir: str | Path) -> dict[str, Any]:
     """Build the leaderboard of ``out_dir`` and write ``leaderboard.json`` and ``leaderboard.md``."""
     out_dir = Path(out_dir)
     board = build(out_dir)
-    from arena import necessity
+    from arena.game import necessity
 
     out_dir.mkdir(parents=True, exist_ok=True)
     board["necessity"] = necessity.build(out_dir)

@@ -10,8 +10,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from arena.registry import instantiate_plugin
-from arena.setting import Setting
+from arena.game.registry import instantiate_plugin
+from arena.landscape.setting import Setting
 from tests.conftest import ROOT, pip_install_target, run_arena
 
 CONF = ROOT / "conf"
@@ -31,8 +31,8 @@ def hydra_conf():
 
 
 def test_every_config_composes_and_instantiates(hydra_conf):
-    from arena.budget import Budget
-    from arena.referee import RefereeConfig
+    from arena.game.budget import Budget
+    from arena.referee.judge import RefereeConfig
 
     for name in _group_options("attacker"):
         cfg = compose(config_name="config", overrides=[f"attacker={name}"])

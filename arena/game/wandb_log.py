@@ -73,7 +73,7 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
     try:
         import wandb
 
-        from arena.leaderboard import grid
+        from arena.game.leaderboard import grid
 
         run = _init(logger_cfg, out_dir, group=tournament, job_type="leaderboard", name=f"{tournament}-leaderboard",
                     config={"tournament": tournament, "out_dir": str(out_dir)})

@@ -16,8 +16,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from arena import leaderboard, wandb_log
-from arena.match import MatchSpec, finished_result, run_match
+from arena.game import leaderboard, wandb_log
+from arena.game.match import MatchSpec, finished_result, run_match
 
 
 def _plain(node: Any) -> Any:

@@ -21,7 +21,7 @@ Steps (DESIGN.md, "The referee's protocol"):
 
 The verdict is numerical evidence, not a proof; every tolerance is recorded in it. A local
 minimum's evidence says whether it is strict (``strict``, ``flat_directions``). Path claims
-(``kind: "path"``) are judged by :func:`arena.paths.judge_path` (through :func:`judge_safely`).
+(``kind: "path"``) are judged by :func:`arena.referee.paths.judge_path` (through :func:`judge_safely`).
 """
 from __future__ import annotations
 
@@ -33,14 +33,14 @@ from typing import Any, Mapping
 
 import torch
 
-from arena.certificates import dead_network
+from arena.referee.certificates import dead_network
 from arena.claims import Claim
-from arena.curvature import gradient, hessian_spectrum, loss_of_flat
-from arena.polish import polish
-from arena.population import resolve_device
-from arena.probes import ProbeReport, gated_units, kink_directions, probe_ball, probe_gated
-from arena.neurons import make_neuron
-from arena.setting import Setting
+from arena.referee.curvature import gradient, hessian_spectrum, loss_of_flat
+from arena.referee.polish import polish
+from arena.engine.population import resolve_device
+from arena.referee.probes import ProbeReport, gated_units, kink_directions, probe_ball, probe_gated
+from arena.landscape.neurons import make_neuron
+from arena.landscape.setting import Setting
 
 VERDICTS = ("bad_local_min", "not_local_min", "bad_path_to_infinity", "not_a_descending_path", "not_bad", "invalid")
 
@@ -294,7 +294,7 @@ def saturated_units(setting: Setting, params: dict[str, torch.Tensor], X: torch.
 def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: RefereeConfig,
                    device: torch.device) -> dict[str, Any]:
     """Best loss the referee finds on its own: random restarts trained at once, then polished."""
-    from arena.population import polish_lbfgs, train_population
+    from arena.engine.population import polish_lbfgs, train_population
 
     gen = torch.Generator().manual_seed(cfg.seed)
     per_scale = max(1, cfg.restarts // len(cfg.restart_init_scales))
@@ -533,11 +533,11 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
 
 
 def judge_safely(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None, device: str = "auto") -> Verdict:
-    """:func:`judge` (or :func:`arena.paths.judge_path` for path claims); a crash inside the
+    """:func:`judge` (or :func:`arena.referee.paths.judge_path` for path claims); a crash inside the
     protocol becomes an ``invalid`` verdict with its traceback."""
     try:
         if claim.kind == "path":
-            from arena.paths import judge_path
+            from arena.referee.paths import judge_path
 
             return judge_path(claim, config, device)
         return judge(claim, config, device)

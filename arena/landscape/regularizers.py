@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import torch
 
-from arena.neurons import Spec, split_spec
+from arena.landscape.neurons import Spec, split_spec
 
 Params = Mapping[str, torch.Tensor]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
-from arena.curvature import gradient, hessian_matrix, loss_of_flat
-from arena.setting import Setting
+from arena.referee.curvature import gradient, hessian_matrix, loss_of_flat
+from arena.landscape.setting import Setting
 
 
 @dataclass
@@ -75,7 +75,7 @@ def polish(setting: Setting, X: torch.Tensor, y: torch.Tensor, v0: torch.Tensor,
     """Refine v0 [P]: damped Newton when P is small, batched L-BFGS (K = 1) otherwise."""
     if v0.numel() <= exact_max_params:
         return polish_newton(setting, X, y, v0, radius=radius, max_iter=max_iter)
-    from arena.population import polish_lbfgs
+    from arena.engine.population import polish_lbfgs
 
     start = float(loss_of_flat(setting, X, y)(v0))
     res = polish_lbfgs(setting, X, y, setting.unflatten(v0.unsqueeze(0)), max_iter=max_iter * 10,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from arena.curvature import loss_of_flat
-from arena.setting import Setting
+from arena.referee.curvature import loss_of_flat
+from arena.landscape.setting import Setting
 
 
 @dataclass

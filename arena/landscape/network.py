@@ -12,7 +12,7 @@ Public parameter names and shapes (``d`` = input_dim, ``h_i`` = hidden[i]):
   (exponential unless changed, e.g. to relu for theory.md A14);
 * ``mult.a`` ``[]``, ``mult.b`` ``[]`` when ``multiplicative_exp`` is true: they do not enter f but
   the loss, L̃ = L·(1 + (a·e^b − 1)²) + λa² (Sohl-Dickstein & Kawaguchi 2019, arXiv 1901.03909; see
-  :mod:`arena.setting`).
+  :mod:`arena.landscape.setting`).
 
 :func:`mlp_forward` evaluates the family for parameters with any leading batch shape ``B``
 (``weight: [*B, out, in]``), so one call evaluates a whole population of networks.
@@ -25,7 +25,7 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
-from arena.neurons import Neuron, make_neuron
+from arena.landscape.neurons import Neuron, make_neuron
 
 
 @dataclass(frozen=True)

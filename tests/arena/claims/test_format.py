@@ -7,7 +7,7 @@ import pickle
 import pytest
 import torch
 
-from arena import zoo
+from arena.claims import zoo
 from arena.claims import FORMAT, ClaimFileError, load_claim, save_claim
 
 

@@ -26,11 +26,11 @@ from typing import Any, Mapping
 import torch
 
 from arena import __version__
-from arena.budget import Budget
+from arena.game.budget import Budget
 from arena.claims import Claim, save_claim
-from arena.population import resolve_device
-from arena.referee import RefereeConfig, Verdict, judge_safely
-from arena.setting import Setting
+from arena.engine.population import resolve_device
+from arena.referee.judge import RefereeConfig, Verdict, judge_safely
+from arena.landscape.setting import Setting
 
 OUTCOMES = ("broken", "out_of_scope", "held", "incompatible", "error")
 FINAL = ("broken", "out_of_scope", "held", "incompatible")
@@ -164,7 +164,7 @@ def _guarantee_dict(guarantee: Any) -> dict[str, Any] | None:
 
 def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -> dict[str, Any]:
     """Play one match and write its folder; never raises for plugin failures (outcome ``error``)."""
-    from arena.registry import instantiate_plugin
+    from arena.game.registry import instantiate_plugin
 
     match_dir = Path(match_dir)
     match_dir.mkdir(parents=True, exist_ok=True)

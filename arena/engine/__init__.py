@@ -1,0 +1,11 @@
+"""The population engine: K parameter sets of one setting trained on one dataset at once.
+
+Public API: :func:`train_population`, :class:`PopulationLoss`, :class:`PopulationResult`,
+:func:`polish_lbfgs`, :func:`resolve_device`. The Lightning wrapper is
+:mod:`arena.engine.lightning` (imported on demand: it pulls in pytorch-lightning).
+"""
+from arena.engine.population import (PopulationLoss, PopulationResult, make_optimizer, polish_lbfgs,
+                                     resolve_device, train_population)
+
+__all__ = ["PopulationLoss", "PopulationResult", "make_optimizer", "polish_lbfgs", "resolve_device",
+           "train_population"]
