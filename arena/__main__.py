@@ -6,10 +6,11 @@ Other commands (``verify``, ``leaderboard``, ``list``) go through the ``arena`` 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-CONF = str(Path(__file__).resolve().parent.parent / "conf")
-SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity")
+# The configs are the package ``arena.conf`` (the repository's conf/ folder, mapped in pyproject.toml),
+# so a checkout and an installed wheel find them the same way.
+CONF = "pkg://arena.conf"
+SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity", "info", "new")
 
 
 def hydra_main() -> None:

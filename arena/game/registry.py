@@ -84,18 +84,33 @@ def discover(kind: str) -> dict[str, PluginEntry]:
     return dict(sorted(found.items()))
 
 
-def register_configs(conf_dir: str | Path | None = None) -> None:
+def conf_yaml(kind: str, name: str, conf_dir: str | Path | None = "pkg://arena.conf") -> str | None:
+    """The text of ``<conf_dir>/<kind>/<name>.yaml`` (a folder or ``pkg://package``), or None."""
+    if conf_dir is None:
+        return None
+    text = str(conf_dir)
+    if text.startswith("pkg://"):
+        from importlib.resources import files
+
+        path = files(text[len("pkg://"):].replace("/", ".")).joinpath(kind, f"{name}.yaml")
+    else:
+        path = Path(text) / kind / f"{name}.yaml"
+    return path.read_text() if path.is_file() else None
+
+
+def register_configs(conf_dir: str | Path | None = "pkg://arena.conf") -> None:
     """Put every plugin's default config into Hydra's ConfigStore (groups attacker/ and defender/).
 
-    Plugins with a YAML file in ``conf_dir/<kind>/`` are skipped: that file is their config, and a
-    second node of the same name would make Hydra merge the two.
+    Plugins with a YAML file in ``conf_dir/<kind>/`` (a folder or ``pkg://arena.conf``) are
+    skipped: that file is their config, and a second node of the same name would make Hydra merge
+    the two.
     """
     from hydra.core.config_store import ConfigStore
 
     cs = ConfigStore.instance()
     for kind in GROUPS:
         for name, entry in discover(kind).items():
-            if conf_dir is not None and (Path(conf_dir) / kind / f"{name}.yaml").is_file():
+            if conf_yaml(kind, name, conf_dir) is not None:
                 continue
             cs.store(group=kind, name=name, node=entry.default_config(), provider=entry.package)
 

@@ -1,0 +1,1 @@
+"""Hydra config groups of the arena, shipped inside the package as ``pkg://arena.conf``."""
