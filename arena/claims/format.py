@@ -24,6 +24,8 @@ from typing import Any, Mapping
 
 import torch
 
+from arena.plain import plain
+
 FORMAT = "localmin-arena/claim/v1"
 KINDS = ("local_min", "path")
 
@@ -49,17 +51,6 @@ class Claim:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _plain(value: Any) -> Any:
-    try:
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-
-        if isinstance(value, (DictConfig, ListConfig)):
-            return OmegaConf.to_container(value, resolve=True)
-    except ImportError:  # pragma: no cover
-        pass
-    return value
-
-
 def save_claim(claim: Claim, path: str | os.PathLike) -> Path:
     """Write ``path`` (a ``.json`` file, or a folder that gets ``claim.json``) and its tensors.
 
@@ -81,8 +72,8 @@ def save_claim(claim: Claim, path: str | os.PathLike) -> Path:
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
     save_file(tensors, str(path.parent / tensor_name))
     meta = {
-        "format": FORMAT, "kind": claim.kind, "setting": _plain(claim.setting), "tensors": tensor_name,
-        "attacker": claim.attacker, "seed": claim.seed, "notes": claim.notes, **_plain(claim.extra),
+        "format": FORMAT, "kind": claim.kind, "setting": plain(claim.setting), "tensors": tensor_name,
+        "attacker": claim.attacker, "seed": claim.seed, "notes": claim.notes, **plain(claim.extra),
     }
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n")
@@ -148,5 +139,5 @@ def load_claim(path: str | os.PathLike) -> Claim:
 def claim_from_params(setting_cfg: Mapping[str, Any], X: torch.Tensor, y: torch.Tensor,
                       theta: Mapping[str, torch.Tensor], **kw: Any) -> Claim:
     """Convenience constructor that copies the tensors and config."""
-    return Claim(setting=dict(_plain(setting_cfg)), X=X.detach().clone(), y=y.detach().clone(),
+    return Claim(setting=dict(plain(setting_cfg)), X=X.detach().clone(), y=y.detach().clone(),
                  theta={k: v.detach().clone() for k, v in theta.items()}, **kw)

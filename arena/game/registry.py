@@ -14,6 +14,8 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
+from arena.plain import is_plain
+
 GROUPS = {"attacker": "arena.attackers", "defender": "arena.defenders"}
 
 
@@ -48,20 +50,10 @@ class PluginEntry:
         for p in inspect.signature(cls).parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
-            if p.default is not inspect.Parameter.empty and _plain_value(p.default):
+            if p.default is not inspect.Parameter.empty and is_plain(p.default):
                 node[p.name] = p.default
         node["name"] = self.name
         return node
-
-
-def _plain_value(v: Any) -> bool:
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return True
-    if isinstance(v, (list, tuple)):
-        return all(_plain_value(x) for x in v)
-    if isinstance(v, dict):
-        return all(isinstance(k, str) and _plain_value(x) for k, x in v.items())
-    return False
 
 
 def _package_of(ep: EntryPoint) -> str:

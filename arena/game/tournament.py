@@ -14,14 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from arena.game import leaderboard, wandb_log
 from arena.game.match import MatchSpec, finished_result, run_match
-
-
-def _plain(node: Any) -> Any:
-    return OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
+from arena.plain import plain
 
 
 def spec_from_cfg(cfg: DictConfig) -> MatchSpec:
@@ -29,8 +26,8 @@ def spec_from_cfg(cfg: DictConfig) -> MatchSpec:
     seed = cfg.seed
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed must be an integer, got {seed!r}")
-    return MatchSpec(attacker=_plain(cfg.attacker), defender=_plain(cfg.defender), setting=_plain(cfg.setting),
-                     budget=_plain(cfg.budget), referee=_plain(cfg.referee), seed=seed)
+    return MatchSpec(attacker=plain(cfg.attacker), defender=plain(cfg.defender), setting=plain(cfg.setting),
+                     budget=plain(cfg.budget), referee=plain(cfg.referee), seed=seed)
 
 
 def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
@@ -43,7 +40,7 @@ def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
             return done, True
     wandb_log.teardown()
     result = run_match(spec, match_dir, device=cfg.device)
-    wandb_log.log_match(result, _plain(cfg.logger), tournament_name(cfg), out_dir)
+    wandb_log.log_match(result, plain(cfg.logger), tournament_name(cfg), out_dir)
     return result, False
 
 
@@ -69,10 +66,10 @@ def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
     from hydra import compose
 
     t = cfg.tournament
-    attackers = _options("attacker", _plain(t.attackers))
-    defenders = _options("defender", _plain(t.defenders))
-    settings = _options("setting", _plain(t.settings))
-    seeds = _plain(t.seeds)
+    attackers = _options("attacker", plain(t.attackers))
+    defenders = _options("defender", plain(t.defenders))
+    settings = _options("setting", plain(t.settings))
+    seeds = plain(t.seeds)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
     keep = [f"{k}={v}" for k, v in (("budget", cfg.budget_name), ("referee", cfg.referee_name))]
     specs = []
@@ -106,7 +103,7 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
 def finish(cfg: DictConfig, counts: dict[str, int] | None = None) -> dict[str, Any]:
     out_dir = Path(cfg.out_dir)
     board = leaderboard.write(out_dir)
-    wandb_log.log_leaderboard(board, _plain(cfg.logger), tournament_name(cfg), out_dir)
+    wandb_log.log_leaderboard(board, plain(cfg.logger), tournament_name(cfg), out_dir)
     if counts:
         print(f"matches: {counts['done']} played, {counts['failed']} failed, {counts['skipped']} skipped (finished before)")
     print(leaderboard.render_terminal(board))

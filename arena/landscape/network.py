@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from arena.landscape.neurons import Neuron, make_neuron
+from arena.plain import plain
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,13 @@ class MLPConfig:
             if not isinstance(value, bool):
                 raise ValueError(f"network.{key} must be true or false, got {value!r}")
             flags[key] = value
-        return cls(d, hidden, _plain(neuron), special_neuron=_plain(special), **flags)
+        return cls(d, hidden, plain(neuron), special_neuron=plain(special), **flags)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "input_dim": self.input_dim, "hidden": list(self.hidden), "neuron": _plain(self.neuron),
+            "input_dim": self.input_dim, "hidden": list(self.hidden), "neuron": plain(self.neuron),
             "bias": self.bias, "skip": self.skip, "exp_neuron": self.exp_neuron,
-            "special_neuron": _plain(self.special_neuron), "multiplicative_exp": self.multiplicative_exp,
+            "special_neuron": plain(self.special_neuron), "multiplicative_exp": self.multiplicative_exp,
         }
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -96,10 +97,6 @@ class MLPConfig:
     @property
     def special_is_exponential(self) -> bool:
         return make_neuron(self.special_neuron).name == "exponential"
-
-
-def _plain(spec: Any) -> Any:
-    return spec if isinstance(spec, str) else dict(spec)
 
 
 def mlp_preactivations(

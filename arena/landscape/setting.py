@@ -28,6 +28,7 @@ from arena.landscape.losses import Loss, make_loss
 from arena.landscape.network import MLP, MLPConfig, exp_preactivation, mlp_forward, mlp_preactivations
 from arena.landscape.neurons import Neuron, make_neuron
 from arena.landscape.regularizers import Regularizer, make_regularizers
+from arena.plain import plain
 
 Params = dict[str, torch.Tensor]
 
@@ -45,7 +46,7 @@ class Setting:
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> "Setting":
         """Validate a setting config (a dict or an OmegaConf node); raises ValueError/KeyError."""
-        cfg = _to_plain(cfg)
+        cfg = plain(cfg)
         if not isinstance(cfg, Mapping):
             raise ValueError(f"setting must be a mapping, got {type(cfg).__name__}")
         unknown = set(cfg) - {"network", "loss", "regularizer", "name"}
@@ -261,14 +262,3 @@ def _spec_str(spec: Any) -> str:
         return spec
     rest = ",".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in spec.items() if k != "name")
     return f"{spec['name']}({rest})" if rest else spec["name"]
-
-
-def _to_plain(cfg: Any) -> Any:
-    try:
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-
-        if isinstance(cfg, (DictConfig, ListConfig)):
-            return OmegaConf.to_container(cfg, resolve=True)
-    except ImportError:  # pragma: no cover - omegaconf ships with hydra-core
-        pass
-    return cfg

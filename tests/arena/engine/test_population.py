@@ -96,6 +96,25 @@ def test_fused_loss_matches_setting(case: dict) -> None:
     torch.testing.assert_close(grad, ref_grad, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("case", FUSED_CASES, ids=lambda c: "-".join(map(str, c["hidden"])) + str(c.get("neuron", "relu")))
+def test_fused_forward_is_the_shared_forward(case: dict) -> None:
+    """The engine's fast path computes the network output of :func:`arena.landscape.network.mlp_forward`."""
+    from arena.engine.population import _FusedMLP, _MLPPlan, _Workspace
+    from arena.landscape.network import mlp_forward
+
+    s = setting_of(**case)
+    X, _ = separable_data(30)
+    p = population(s, 5)
+    if "exp.a" in p:
+        p["exp.a"] = torch.full((5,), 0.4, dtype=F64)
+        p["exp.w"] = 0.2 * torch.ones(5, 2, dtype=F64)
+    fused = _FusedMLP.apply(_MLPPlan.from_setting(s), _Workspace(), s.flatten(p), X, X.t().contiguous())
+    shared = mlp_forward(s.mlp, s.neuron, p, X)
+    assert shared.shape == fused.shape == (5, 30)
+    assert shared.abs().max() > 0.1  # a non-trivial output, so equality says something
+    torch.testing.assert_close(fused, shared, rtol=0, atol=1e-12)
+
+
 def test_fused_loss_refuses_stale_backward() -> None:
     """Buffers are reused between calls; a backward through an overwritten one must fail loudly."""
     s = setting_of([4])
