@@ -75,7 +75,7 @@ class Defender(Protocol):
     """``name``, ``kind`` (one of :data:`KINDS`), ``defend`` and ``guarantee``.
 
     ``guarantee(setting)`` describes ``defend(setting)`` and accepts the base or the already
-    defended setting (``defend`` is idempotent).
+    defended setting, stating the same guarantee for both.
     """
 
     name: ClassVar[str]
