@@ -83,16 +83,42 @@ def cmd_necessity(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from arena.game.registry import PluginError, discover
+    from arena.game.describe import list_lines
+    from arena.game.registry import PluginError
 
     try:
-        for kind in ("attacker", "defender"):
-            print(f"{kind}s:")
-            for name, entry in discover(kind).items():
-                print(f"  {name:24s} {entry.target}  ({entry.package})")
+        print("\n".join(list_lines()))
     except PluginError as exc:
         print(f"arena list: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from arena.game import describe
+    from arena.game.registry import PluginError
+
+    try:
+        entries = describe.find(args.name)
+        if not entries:
+            print(f"arena info: no plugin named {args.name!r}; known: {', '.join(describe.all_names())}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        print("\n\n".join(describe.info_text(e) for e in entries))
+    except PluginError as exc:
+        print(f"arena info: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from arena.testing.scaffold import ScaffoldError, scaffold
+
+    try:
+        root = scaffold(args.kind, args.name, Path(args.dir))
+    except ScaffoldError as exc:
+        print(f"arena new: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(f"created {root}: pip install -e {root} && pytest {root}")
     return 0
 
 
@@ -114,8 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
     nec.add_argument("dir", help="the tournament's out_dir")
     nec.add_argument("--json", action="store_true")
     nec.set_defaults(func=cmd_necessity)
-    lister = sub.add_parser("list", help="list the installed attacker and defender plugins")
+    lister = sub.add_parser("list", help="the installed attacker and defender plugins, one line each")
     lister.set_defaults(func=cmd_list)
+    info = sub.add_parser("info", help="a plugin's config, docstring, paper and (defenders) guarantee")
+    info.add_argument("name", help="the plugin's name, as `arena list` shows it")
+    info.set_defaults(func=cmd_info)
+    new = sub.add_parser("new", help="scaffold a plugin package (entry point, config, a test using arena.testing)")
+    new.add_argument("kind", choices=["attacker", "defender"])
+    new.add_argument("name", help="the plugin's name, a Python identifier (e.g. my_trap)")
+    new.add_argument("--dir", default=".", help="where the package folder is created (default: here)")
+    new.set_defaults(func=cmd_new)
     return parser
 
 
