@@ -1,4 +1,4 @@
-"""Checkable assumptions of the defenders' guarantees (theory.md §3, §4 "programmatic checks").
+"""Checkable assumptions of the defenders' guarantees (docs/catalogue.md §3, §4 "programmatic checks").
 
 An :class:`Assumption` is a named predicate on (setting, dataset); ``assumption(setting, X, y)``
 returns an :class:`AssumptionResult` ``(holds, evidence)`` whose evidence is JSON-ready numbers and

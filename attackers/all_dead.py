@@ -1,8 +1,8 @@
-"""All-dead network: every first-layer unit dead on every sample (theory.md §5, A1b).
+"""All-dead network: every first-layer unit dead on every sample (docs/catalogue.md §5, A1b).
 
 A construction of the "blind spot" type in Liang, Sun, Li, Srikant, ICML 2018, arXiv:1803.00909
 (their ReLU counterexample) and Swirszcz, Czarnecki, Pascanu 2016, arXiv:1611.06310; the numbers
-are ours (theory.md A1b). Every first-layer unit satisfies w_j·x_i + b_j < 0 strictly on every
+are ours (docs/catalogue.md A1b). Every first-layer unit satisfies w_j·x_i + b_j < 0 strictly on every
 sample, deeper layers are kept active (their input is the constant σ(dead) = 0), so the network
 outputs one constant c(θ) = output bias + const. That constant is set to the best constant fit
 c* = argmin_c n₊ ℓ(c) + n₋ ℓ(−c). Any small perturbation leaves the first layer dead, so f stays a
@@ -46,7 +46,7 @@ DATASETS = ("random", "notes")
 
 
 def closed_form(loss: Loss, n_pos: int, n_neg: int) -> tuple[float, float] | None:
-    """(c*, loss at the all-dead point) from theory.md A1b's formulas, or None for other losses."""
+    """(c*, loss at the all-dead point) from docs/catalogue.md A1b's formulas, or None for other losses."""
     n = n_pos + n_neg
     p = loss.params.get("p") if loss.name == "poly_hinge" else None
     if loss.name in ("quadratic_hinge", "squared"):  # the squared loss agrees with it for c in [−1, 1]
@@ -74,7 +74,7 @@ def why_not_all_dead(setting: Setting) -> str:
         return "network has no hidden layer: no unit can be dead"
     if not setting.neuron.dead_region:
         return (f"neuron {setting.neuron.name} has no dead region: no unit is exactly constant, so the point "
-                "would only look stationary (saturation, theory.md §6.4)")
+                "would only look stationary (saturation, docs/catalogue.md §6.4)")
     if not m.bias:
         return "network has no biases: units cannot be made dead on every sample, nor the output constant tuned"
     if m.skip:
@@ -83,7 +83,7 @@ def why_not_all_dead(setting: Setting) -> str:
         return f"network has a {m.special_neuron} skip neuron, which this construction does not place"
     if m.multiplicative_exp:
         return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
-                "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
+                "construction does not place; with its λa² term bad minima move to b = ∞ (docs/catalogue.md D3)")
     # (λ/2)a² of a switched-off exponential neuron (a = w = b = 0, the attack's best try against
     # Liang et al. 2018's defense) leaves the point stationary; other penalties do not
     if [r for r in setting.regularizers if r.name != "exp_neuron_l2"]:
@@ -117,7 +117,7 @@ def all_dead_claim(setting: Setting, X: np.ndarray, y: np.ndarray, rng: np.rando
         info["witness_train_error"] = float(setting.train_error(witness, Xt, yt))
         if not info["witness_loss"] < info["loss"]:
             witness = None
-    notes = (f"{tag} (theory.md §5): every first-layer unit dead on all {info['n']} samples ({n_pos}+, {n_neg}-), "
+    notes = (f"{tag} (docs/catalogue.md §5): every first-layer unit dead on all {info['n']} samples ({n_pos}+, {n_neg}-), "
              f"output constant c* = {info['c_star']:.6g}, loss {info['loss']:.6g}, training error "
              f"{info['train_error']:.4g}; data {'' if info['linearly_separable'] else 'not '}linearly separable")
     return Claim(setting=setting.to_config(), X=Xt, y=yt, theta=params, witness=witness, attacker=attacker,
@@ -143,7 +143,7 @@ def pad(X: np.ndarray, d: int) -> np.ndarray:
 @dataclass(frozen=True)
 class AllDead(PluginConfig):
     """A1b generator. ``dataset``: "random" (seeded, linearly separable, ``n`` samples, both labels
-    at least twice) or "notes" (theory.md A1's 1-D data, padded with zeros to the input dimension);
+    at least twice) or "notes" (docs/catalogue.md A1's 1-D data, padded with zeros to the input dimension);
     ``dead_margin``: every first-layer pre-activation is <= −dead_margin."""
 
     dataset: str = "random"

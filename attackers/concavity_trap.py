@@ -1,10 +1,10 @@
-"""The concavity trap: data that are not linearly separable (theory.md §5, A5).
+"""The concavity trap: data that are not linearly separable (docs/catalogue.md §5, A5).
 
 Breaks the data assumption of Liang, Sun, Li, Srikant, ICML 2018, arXiv:1803.00909 (linear
 separability), with every other assumption of their theorem kept: one hidden layer
 f(x) = a₀ + Σ_j a_j σ(w_j·x + b_j) of increasing, strictly convex neurons (softplus, exponential,
 softplus_linear), M ≥ 1 units, polynomial hinge loss (p = 2 or 3). The construction and its numbers
-are ours (theory.md A5, "derived + verified").
+are ours (docs/catalogue.md A5, "derived + verified").
 
 Data ``X = [−1, 0, 1]``, ``y = [+1, −1, +1]``: the negative sits between the positives, so no line
 separates them. Weights: all w_j = 0, any b_j, every output weight a_j < 0, and a₀ chosen so that
@@ -71,7 +71,7 @@ def _why_not(setting: Setting) -> str:
         return f"network has a {m.special_neuron} skip neuron, which this construction does not place"
     if m.multiplicative_exp:
         return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
-                "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
+                "construction does not place; with its λa² term bad minima move to b = ∞ (docs/catalogue.md D3)")
     others = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]
     if others:
         # (λ/2)a² on a switched-off exponential neuron (a = 0) leaves the point stationary
@@ -123,7 +123,7 @@ class ConcavityTrap(PluginConfig):
         sep = linear_separability(X, y)
         info["linearly_separable"] = sep.holds  # False: the point of this attack
         info["separability_evidence"] = sep.evidence
-        notes = (f"A5 concavity trap (theory.md §5): {setting.neuron.name} units with w = 0 and negative output "
+        notes = (f"A5 concavity trap (docs/catalogue.md §5): {setting.neuron.name} units with w = 0 and negative output "
                  f"weights, f = c* = {info['c_star']:.6g} on X = [-1, 0, 1] with labels (+, -, +), which are NOT "
                  f"linearly separable; loss {info['loss']:.9g}, training error {info['train_error']:.4g}")
         return [Claim(setting=setting.to_config(), X=X, y=y, theta=params, witness=witness, attacker=self.name,

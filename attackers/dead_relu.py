@@ -1,7 +1,7 @@
-"""Dead-ReLU bad local minimum on linearly separable data (theory.md §5, A1 and A1b).
+"""Dead-ReLU bad local minimum on linearly separable data (docs/catalogue.md §5, A1 and A1b).
 
 Construction of the type in Liang, Sun, Li, Srikant, ICML 2018, arXiv:1803.00909 (their ReLU
-counterexample; the numbers here are ours, theory.md A1): choose a half-space H (the "blind spot")
+counterexample; the numbers here are ours, docs/catalogue.md A1): choose a half-space H (the "blind spot")
 holding samples of both labels, put every first-layer unit's active region strictly outside H,
 keep deeper layers active everywhere (so the output is one constant c on H), set c to the
 minimiser c* of G(c) = Σ_{i∈H} ℓ(y_i c), and scale the live units so that every sample outside H
@@ -12,7 +12,7 @@ the same network reaches zero loss. Quadratic hinge: c* = (n₊ − n₋)/n_H an
 
 Against defenders the same construction is the attack's best try: with a smooth saturating neuron
 (softplus, sigmoid, exponential) no unit is exactly dead, so the units are pushed to pre-activation
-<= -``saturation_depth`` (their gradient is below float64 noise, theory.md §6.4); with the
+<= -``saturation_depth`` (their gradient is below float64 noise, docs/catalogue.md §6.4); with the
 exponential skip neuron of Liang et al. 2018 the extra neuron is switched off (a = w = b = 0). The
 referee must reject both (P1 and P2 say no bad local minimum exists there).
 
@@ -41,7 +41,7 @@ from arena.landscape.setting import Params, Setting
 from arena.protocols import ensure_applies
 from arena.protocols import Guarantee, PluginConfig
 
-NOTES_X = np.array([[-1.0], [0.0], [0.5], [2.0]])  # theory.md A1: separable at x = -0.5
+NOTES_X = np.array([[-1.0], [0.0], [0.5], [2.0]])  # docs/catalogue.md A1: separable at x = -0.5
 NOTES_Y = np.array([-1.0, 1.0, 1.0, 1.0])
 VARIANTS = ("auto", "blind_spot", "all_dead")
 
@@ -154,7 +154,7 @@ def dead_relu_point(setting: Setting, X: np.ndarray, y: np.ndarray, in_H: np.nda
             W0[j], b0[j] = w, -(X @ w).max() - dead_margin * rng.uniform(1.0, 2.0)
     params = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
     if m.exp_neuron and make_neuron(m.special_neuron).dead_region:
-        # a special unit with a dead region is switched off strictly inside it (theory.md A14):
+        # a special unit with a dead region is switched off strictly inside it (docs/catalogue.md A14):
         # w = 0, b = -dead_margin, so no small move wakes it
         params["exp.b"] = torch.tensor(-dead_margin, dtype=torch.float64)
     params["layers.0.weight"], params["layers.0.bias"] = torch.as_tensor(W0), torch.as_tensor(b0)
@@ -241,7 +241,7 @@ def _why_not(setting: Setting) -> str:
 
 @dataclass(frozen=True)
 class DeadRelu(PluginConfig):
-    """A1/A1b generator. ``dataset``: "random" (seeded, separable, ``n`` samples) or "notes" (theory.md
+    """A1/A1b generator. ``dataset``: "random" (seeded, separable, ``n`` samples) or "notes" (docs/catalogue.md
     A1's 1-D data); ``active``: samples kept outside the blind spot (None: random); ``live_label``:
     their label (None: random among labels with >= 2 samples)."""
 
@@ -324,8 +324,8 @@ class DeadRelu(PluginConfig):
         if setting.mlp.exp_neuron and setting.mlp.special_is_exponential:
             analogue += "exponential neuron switched off (a = w = b = 0); "
         elif setting.mlp.exp_neuron:
-            analogue += f"{setting.mlp.special_neuron} special neuron dead (a = w = 0, b < 0, theory.md A14); "
-        notes = analogue + (f"A1{'b all-dead' if variant == 'all_dead' else ' dead-ReLU blind spot'} (theory.md §5): "
+            analogue += f"{setting.mlp.special_neuron} special neuron dead (a = w = 0, b < 0, docs/catalogue.md A14); "
+        notes = analogue + (f"A1{'b all-dead' if variant == 'all_dead' else ' dead-ReLU blind spot'} (docs/catalogue.md §5): "
                  f"{info['n_blind']}/{info['n']} samples in the blind spot ({info['n_pos_blind']}+, "
                  f"{info['n_neg_blind']}-), output constant c* = {info['c_star']:.6g} there, loss "
                  f"{info['loss']:.6g}, training error {info['train_error']:.4g}; data linearly separable")

@@ -1,8 +1,8 @@
-"""Linear-region bad local minimum of a ReLU-like network (theory.md §5, A6a).
+"""Linear-region bad local minimum of a ReLU-like network (docs/catalogue.md §5, A6a).
 
 Yun, Sra, Jadbabaie, "Small nonlinearities in activation functions create bad local minima in
 neural networks", ICLR 2019, arXiv:1802.03487 (their Theorem 1 is of this type; the instance and
-its numbers are ours, theory.md A6a). Every hidden pre-activation is put strictly inside the affine
+its numbers are ours, docs/catalogue.md A6a). Every hidden pre-activation is put strictly inside the affine
 piece of the neuron (leaky ReLU z ≥ 0, ReLU z > 0, ...), so in a ball around θ the activation
 pattern cannot change and the network is *exactly* an affine function of x there; the last layer
 is set to the best affine fit of the data under the setting's loss (for the squared loss the
@@ -139,7 +139,7 @@ def _with_last_layer(setting: Setting, params: Params, theta: torch.Tensor) -> P
 
 # -- data ------------------------------------------------------------------------------------------
 def notes_data(d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """theory.md A6a's points in R^d: X [3, d], y [3], and (u [d], c) with u·x + c = (−1, 1, 0) on them.
+    """docs/catalogue.md A6a's points in R^d: X [3, d], y [3], and (u [d], c) with u·x + c = (−1, 1, 0) on them.
 
     d ≥ 2: the 2-D points padded with zeros; d = 1: their coordinate t = x₂ (0, 1, 1/2).
     """
@@ -182,7 +182,7 @@ def _why_not(setting: Setting) -> str:
         return f"network has a {m.special_neuron} skip neuron, which this construction does not place"
     if m.multiplicative_exp:
         return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
-                "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
+                "construction does not place; with its λa² term bad minima move to b = ∞ (docs/catalogue.md D3)")
     # (λ/2)a² of a switched-off exponential neuron (a = w = b = 0, the attack's best try against
     # Liang et al. 2018's defense) leaves the point stationary; other penalties do not
     if [r for r in setting.regularizers if r.name != "exp_neuron_l2"]:
@@ -197,7 +197,7 @@ def _why_not(setting: Setting) -> str:
 @dataclass(frozen=True)
 class LinearRegion(PluginConfig):
     """A6a generator. ``offset``: how far inside the affine piece every pre-activation sits (the
-    notes' b₁ = 5·1 with W₁ = I)."""
+    catalogue's b₁ = 5·1 with W₁ = I)."""
 
     offset: float = 5.0
 
@@ -213,7 +213,7 @@ class LinearRegion(PluginConfig):
 
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
-        """Closed-form construction on the notes' data (float64, CPU; ``device`` is not needed)."""
+        """Closed-form construction on the catalogue's data (float64, CPU; ``device`` is not needed)."""
         ensure_applies(self, setting, guarantee)
         rng = np.random.default_rng(int(seed))
         X, y, u, c = notes_data(setting.mlp.input_dim)
@@ -225,7 +225,7 @@ class LinearRegion(PluginConfig):
         if not info["witness_loss"] < info["loss"]:
             witness = None
         info["linearly_separable"] = linear_separability(X, y).holds
-        notes = (f"A6a linear region (Yun, Sra, Jadbabaie 2019, theory.md §5): every pre-activation >= "
+        notes = (f"A6a linear region (Yun, Sra, Jadbabaie 2019, docs/catalogue.md §5): every pre-activation >= "
                  f"{info['min_preactivation']:.3g} inside the affine piece of {setting.neuron.name}, last layer = best "
                  f"affine fit (beta = {np.round(info['beta'], 6).tolist()}, beta0 = {info['beta0']:.6g}); loss "
                  f"{info['loss']:.6g}, training error {info['train_error']:.4g}")
@@ -240,7 +240,7 @@ def linear_region_point(setting: Setting, X: torch.Tensor, y: torch.Tensor, rng:
     """Every hidden pre-activation >= threshold + ``offset`` on X [n, d]; output = best affine fit.
 
     One hidden layer of width >= d: W₁ = [I; random unit rows], last layer β (slope of the piece is
-    1) as in the notes. Otherwise the first unit carries β/‖β‖, deeper layers pass unit 0 on with
+    1) as in docs/catalogue.md. Otherwise the first unit carries β/‖β‖, deeper layers pass unit 0 on with
     weight 1, and the last layer is solved by least squares (checked to reproduce the affine fit).
     """
     why = _why_not(setting)

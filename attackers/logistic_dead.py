@@ -1,7 +1,7 @@
-"""Dead ReLU units under the logistic loss (theory.md §5, A3).
+"""Dead ReLU units under the logistic loss (docs/catalogue.md §5, A3).
 
 Breaks the loss assumption of Liang, Sun, Li, Srikant, ICML 2018, arXiv:1803.00909 (the paper names
-logistic loss as a counterexample; its own instance was not retrieved, theory.md A3). With smooth
+logistic loss as a counterexample; its own instance was not retrieved, docs/catalogue.md A3). With smooth
 increasing neurons and separable data the logistic loss has no local minimum at all (P1(b)), but
 with dead ReLU units it has a genuine bad one: every first-layer unit dead on every sample, output
 the best constant (A1b). Labels (−, +, +): c* = log 2, L = log 3 − (2/3) log 2 ≈ 0.6365 nats,

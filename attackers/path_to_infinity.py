@@ -1,9 +1,9 @@
-"""Decreasing path to infinity against the exponential-neuron defense (theory.md A12).
+"""Decreasing path to infinity against the exponential-neuron defense (docs/catalogue.md A12).
 
 Liang, Sun, Lee, Srikant, "Adding One Neuron Can Eliminate All Bad Local Minima", NeurIPS 2018
 (arXiv 1805.08671) promise no bad local minimum once a·exp(w·x + b) with (λ/2)a² is added; the
 failure mode that Kawaguchi & Kaelbling (arXiv 1901.00279) and Sohl-Dickstein & Kawaguchi (arXiv
-1901.03909) point out is a bad minimum *at infinity*. Construction (ours, theory.md A12): data
+1901.03909) point out is a bad minimum *at infinity*. Construction (ours, docs/catalogue.md A12): data
 X = [−1, 0, 1] (first coordinate), y = [+1, −1, +1]; every ReLU unit of the base network dead on
 every sample, output bias 0; along w = t·e₁, b = 0, a = e^{−t},
 
@@ -14,7 +14,7 @@ with ‖θ(t)‖ → ∞, while the base network fits the data with zero loss (w
 
 Against Sohl-Dickstein & Kawaguchi's multiplicative version (D3, L̃ = L·(1 + (a e^b − 1)²) + λa²)
 the path keeps θ at the all-dead bad point (best constant 1/3, L = 8/9) and moves a = e^{−t},
-b = t: L̃(t) = 8/9 + λe^{−2t} ↓ 8/9 > 0 = min L̃ (theory.md D3).
+b = t: L̃(t) = 8/9 + λe^{−2t} ↓ 8/9 > 0 = min L̃ (docs/catalogue.md D3).
 
 Run: ``python -m arena attacker=path_to_infinity defender=exp_neuron``
 """
@@ -64,7 +64,7 @@ class PathToInfinity(PluginConfig):
             return False, "the network has no exponential skip neuron to escape along"
         if not m.special_is_exponential:
             return False, (f"the skip neuron is {m.special_neuron}, not exponential: the closed-form path "
-                           "needs e^(w x) (theory.md A12)")
+                           "needs e^(w x) (docs/catalogue.md A12)")
         if not m.hidden or not setting.neuron.dead_region:
             return False, f"the base network needs hidden units with a dead region (neuron {setting.neuron.name})"
         if not m.bias:

@@ -1,8 +1,8 @@
-"""Squared loss with one exponential neuron on separable data (theory.md §5, A2).
+"""Squared loss with one exponential neuron on separable data (docs/catalogue.md §5, A2).
 
 Breaks the loss assumption of Liang, Sun, Li, Srikant, ICML 2018, arXiv:1803.00909 (the paper
 names the quadratic loss as a counterexample; its own instance was not retrieved, this one is ours,
-theory.md A2). Setting: f(x) = a₀ + a·exp(w x + b) (one hidden exponential unit, increasing and
+docs/catalogue.md A2). Setting: f(x) = a₀ + a·exp(w x + b) (one hidden exponential unit, increasing and
 strictly convex, so D1's neuron and structure assumptions hold), squared loss (1 − y f)², data
 ``X = [−1.9, −0.9, −0.8, 0.5, 2.7]``, ``y = [−1, −1, +1, +1, +1]`` (linearly separable at −0.85).
 
@@ -13,7 +13,7 @@ f = +0.0538, so the training error is 1/5.
 
 **It is classification-bad, not value-bad.** The witness a₀ = −1, w = 5, c = e^{4.25} (stored as
 a = 1, b = 4.25) has zero training error but a far HIGHER squared loss, because the squared loss
-punishes large correct margins; 30 random restarts in the notes found nothing below L, so this
+punishes large correct margins; 30 random restarts found nothing below L, so this
 point is numerically the global minimum of the squared loss. The referee, which measures badness
 by loss, must therefore answer ``not_bad``: the claim documents that the squared loss lets a
 global minimum misclassify separable data, not a bad local minimum in value. Each claim records
@@ -41,7 +41,7 @@ PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Netw
          "Classification. ICML 2018, arXiv:1803.00909")
 DATA_X = np.array([-1.9, -0.9, -0.8, 0.5, 2.7])
 DATA_Y = np.array([-1.0, -1.0, 1.0, 1.0, 1.0])
-START = (1.22830965223, -0.63842488012, -0.677288619322)  # (a₀, c, w), theory.md A2
+START = (1.22830965223, -0.63842488012, -0.677288619322)  # (a₀, c, w), docs/catalogue.md A2
 WITNESS = (-1.0, 1.0, 5.0, 4.25)  # (a₀, a, w, b): c = a·e^b = e^{4.25}
 
 
@@ -100,7 +100,7 @@ def _why_not(setting: Setting) -> str:
     if setting.neuron.name != "exponential":
         return f"neuron {setting.neuron.name} is not exponential: the point is computed for f = a₀ + a·exp(w x + b)"
     if m.input_dim != 1:
-        return f"input_dim is {m.input_dim}: the construction is 1-D (theory.md A2)"
+        return f"input_dim is {m.input_dim}: the construction is 1-D (docs/catalogue.md A2)"
     if list(m.hidden) != [1]:
         return (f"hidden widths {list(m.hidden)}: the construction needs exactly one exponential unit (a second "
                 "unit with a zero output weight would be a split-neuron saddle, not this minimum)")
@@ -114,7 +114,7 @@ def _why_not(setting: Setting) -> str:
         return "network has an exponential skip neuron, a second exponential unit that lowers the loss here"
     if m.multiplicative_exp:
         return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
-                "construction does not place; with its λa² term bad minima move to b = ∞ (theory.md D3)")
+                "construction does not place; with its λa² term bad minima move to b = ∞ (docs/catalogue.md D3)")
     if setting.regularizers:
         return f"regularizer {[r.name for r in setting.regularizers]} moves the minimum"
     return ""
@@ -161,7 +161,7 @@ class SquaredLossTrap(PluginConfig):
         if self.restarts:
             info["multistart_best_loss"] = multistart_best(X1, y, self.restarts, int(seed))
             info["multistart_restarts"] = self.restarts
-        notes = (f"A2 squared-loss trap (theory.md §5): exponential unit, loss {info['loss']:.14g}, training error "
+        notes = (f"A2 squared-loss trap (docs/catalogue.md §5): exponential unit, loss {info['loss']:.14g}, training error "
                  f"{info['train_error']:.3g} on separable data; the zero-error witness has HIGHER loss "
                  f"{info['witness_loss']:.4g}: classification-bad, not value-bad (expect verdict not_bad)")
         return [Claim(setting=setting.to_config(), X=X, y=y, theta=theta, witness=witness, attacker=self.name,

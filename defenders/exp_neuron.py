@@ -1,5 +1,5 @@
 """One exponential neuron plus a regularizer: Liang, Sun, Lee, Srikant, "Adding One Neuron Can
-Eliminate All Bad Local Minima", NeurIPS 2018, arXiv:1805.08671 (theory.md D2, P2).
+Eliminate All Bad Local Minima", NeurIPS 2018, arXiv:1805.08671 (docs/catalogue.md D2, P2).
 
 Adds a·exp(w·x + b) on the raw input to the network's output (``exp_neuron: true``) and the
 regularizer (λ/2)a² (``exp_neuron_l2``, λ = ``weight``), keeping any existing regularizer.
@@ -66,7 +66,7 @@ class ExpNeuron(PluginConfig):
                 ("realizable", {"base_network": True, "restarts": self.realizable_restarts,
                                 "steps": self.realizable_steps})),
             paper=PAPER,
-            notes=("P2 of theory.md: with λ > 0 and distinct inputs every local minimum has a = 0 and "
+            notes=("P2 of docs/catalogue.md: with λ > 0 and distinct inputs every local minimum has a = 0 and "
                    "ℓ'(y_i f(x_i)) = 0 for all i. 'realizable' (by the base network) is the paper's "
                    "assumption for the zero-training-error part; P2 does not need it (without it there "
                    "is no local minimum at all). The promise concerns local minima only: decreasing "

@@ -1,4 +1,4 @@
-"""The exponential neuron WITHOUT its regularizer (theory.md A13: D2 with λ = 0), an ablation of
+"""The exponential neuron WITHOUT its regularizer (docs/catalogue.md A13: D2 with λ = 0), an ablation of
 Liang, Sun, Lee, Srikant, "Adding One Neuron Can Eliminate All Bad Local Minima", NeurIPS 2018,
 arXiv:1805.08671.
 
@@ -7,7 +7,7 @@ Adds a·exp(w·x + b) on the raw input to the output (``exp_neuron: true``) but 
 the paper's promise with D2's full list of assumptions (those of :mod:`arena.defenders.exp_neuron`), of
 which ``exp_neuron_regularized`` (λ > 0) fails on every dataset: step 1 of P2 (∂L/∂a = S + λa
 forces a = 0) needs λ > 0. So every verified counterexample is ``out_of_scope`` by that assumption,
-which is the evidence that the regularizer is needed; theory.md found no explicit instance yet.
+which is the evidence that the regularizer is needed; docs/catalogue.md found no explicit instance yet.
 
 Run: ``python -m arena defender=exp_neuron_noreg``
 """
@@ -54,5 +54,5 @@ class ExpNeuronNoReg(PluginConfig):
             paper=PAPER,
             notes=("D2's promise and assumptions, on a setting with λ = 0: 'exp_neuron_regularized' fails "
                    "by construction (P2 step 1 needs λ > 0 to force a = 0), so any verified bad local "
-                   "minimum is out of scope by it: evidence that the regularizer is needed (theory.md A13)."),
+                   "minimum is out of scope by it: evidence that the regularizer is needed (docs/catalogue.md A13)."),
         )

@@ -1,4 +1,4 @@
-"""Linear neurons: deep linear networks have no bad local minimum (theory.md D7 [R]): Kawaguchi,
+"""Linear neurons: deep linear networks have no bad local minimum (docs/catalogue.md D7 [R]): Kawaguchi,
 "Deep Learning without Poor Local Minima", NeurIPS 2016, arXiv:1605.07110 (square loss), and
 Laurent & von Brecht, "Deep linear networks with arbitrary loss: All local minima are global",
 ICML 2018, arXiv:1712.01473 (any convex differentiable loss).
@@ -51,5 +51,5 @@ class Linear(PluginConfig):
             notes=("Deep linear networks, convex differentiable loss: every local minimum is global among the "
                    "network's (affine) functions. Biases and a linear skip are covered by a change of "
                    "variables (module docstring); regularizers and nonlinear special units are not. "
-                   "theory.md D7 is recalled [R], not checked against the papers' text."),
+                   "docs/catalogue.md D7 is recalled [R], not checked against the papers' text."),
         )

@@ -1,5 +1,5 @@
 """The multiplicative exponential trick: Sohl-Dickstein & Kawaguchi, "Eliminating all bad Local
-Minima from Loss Landscapes without even adding an Extra Unit", 2019, arXiv:1901.03909 (theory.md D3).
+Minima from Loss Landscapes without even adding an Extra Unit", 2019, arXiv:1901.03909 (docs/catalogue.md D3).
 
 Adds two scalars (a, b) that do not enter f (``multiplicative_exp: true``) and turns the objective
 into L̃(θ, a, b) = L(θ)·(1 + (a·e^b − 1)²) + λa² (regularizer ``multiplicative_exp_l2``, λ =
@@ -65,5 +65,5 @@ class MultiplicativeExp(PluginConfig):
             notes=("At finite parameters every local minimum of L̃ has L(θ) = 0 and a = 0, given L ≥ 0 with "
                    "min L = 0 (checked by a witness with zero data loss and zero inner penalty) and λ > 0. "
                    "Bad local minima of L move to b = ∞: decreasing paths to infinity remain and are outside "
-                   "the promise (theory.md D3, A12)."),
+                   "the promise (docs/catalogue.md D3, A12)."),
         )

@@ -1,6 +1,6 @@
 """The polynomial hinge loss max(0, 1 − m)^p, the C² "smooth hinge" of Liang, Sun, Li, Srikant,
 "Understanding the Loss Surface of Neural Networks for Binary Classification", ICML 2018,
-arXiv:1803.00909 (theory.md §2 and D1).
+arXiv:1803.00909 (docs/catalogue.md §2 and D1).
 
 Swaps the loss for ``poly_hinge`` with power ``p`` (default 3, which is C²: the paper's loss
 assumption asks ℓ ∈ C², non-decreasing in z = −m, every critical point a global minimiser at

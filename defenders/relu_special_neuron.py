@@ -1,4 +1,4 @@
-"""A ReLU special neuron in place of the exponential one (theory.md A14), an ablation of Liang,
+"""A ReLU special neuron in place of the exponential one (docs/catalogue.md A14), an ablation of Liang,
 Sun, Lee, Srikant, "Adding One Neuron Can Eliminate All Bad Local Minima", NeurIPS 2018,
 arXiv:1805.08671.
 
@@ -59,5 +59,5 @@ class ReluSpecialNeuron(PluginConfig):
             notes=(f"D2's promise and assumptions with a {self.special_neuron} special neuron: "
                    "'special_neuron_exponential' fails by construction (P2 step 2 uses the linear "
                    "independence of exponentials), so any verified bad local minimum is out of scope by "
-                   "it: evidence that the exponential form is needed (theory.md A14)."),
+                   "it: evidence that the exponential form is needed (docs/catalogue.md A14)."),
         )

@@ -1,6 +1,6 @@
 """A shortcut added to any network: the structural part of Liang, Sun, Li, Srikant, "Understanding
 the Loss Surface of Neural Networks for Binary Classification", ICML 2018, arXiv:1803.00909
-(theory.md D1, P1 "shortcut version").
+(docs/catalogue.md D1, P1 "shortcut version").
 
 D1's shortcut is f(x) = f_D(x) + a_0 + Σ_j a_j σ(w_j·x + b_j): a single-layer block ADDED to an
 arbitrary deep network f_D. The built-in family offers a linear skip, f(x) = f_D(x) + s·x + b_out,
@@ -46,7 +46,7 @@ class Shortcut(PluginConfig):
                 "has_linear_shortcut", "loss_hinge_type", ("loss_smooth", {"k": 1}), "loss_non_increasing",
                 separability_assumption(defended)),
             paper=PAPER,
-            notes=("P1 of theory.md with the shortcut block σ = identity (σ' = 1 > 0): stationarity in the skip "
+            notes=("P1 of docs/catalogue.md with the shortcut block σ = identity (σ' = 1 > 0): stationarity in the skip "
                    "weights and the output bias alone forces ℓ'(y_i f(x_i)) = 0 for all i at every local "
                    "minimum, whatever the deep part is. The paper's block uses an increasing strictly convex "
                    "σ; P1 needs only σ' > 0, which the linear skip has."),

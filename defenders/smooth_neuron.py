@@ -1,9 +1,9 @@
 """Increasing, strictly convex smooth neurons: Liang, Sun, Li, Srikant, "Understanding the Loss
-Surface of Neural Networks for Binary Classification", ICML 2018, arXiv:1803.00909 (theory.md D1, P1).
+Surface of Neural Networks for Binary Classification", ICML 2018, arXiv:1803.00909 (docs/catalogue.md D1, P1).
 
 Replaces the hidden neuron by a configurable increasing, strictly convex smooth family. The default
 ``softplus_linear`` is σ(z) = softplus(z) + 0.1·z: σ' ≥ 0.1 everywhere, so unlike plain softplus it
-never saturates, and no unit can sit at a point that only looks stationary (theory.md §6.4).
+never saturates, and no unit can sit at a point that only looks stationary (docs/catalogue.md §6.4).
 Accepted families are the registered neurons declared increasing and strictly convex
 (``softplus``, ``softplus_linear``, ``exponential``); their parameters (``beta``, ``c``) are passed
 only to the families that take them.
@@ -83,7 +83,7 @@ class SmoothNeuron(PluginConfig):
     def guarantee(self, setting: Setting) -> Guarantee:
         defended = self.defend(setting)
         return d1_guarantee(defended, notes=(
-            f"P1 of theory.md with σ = {self.spec()}: every local minimum has ℓ'(y_i f(x_i)) = 0 for all i, "
+            f"P1 of docs/catalogue.md with σ = {self.spec()}: every local minimum has ℓ'(y_i f(x_i)) = 0 for all i, "
             "so zero training error and (hinge-type loss) zero loss. The proof uses σ' > 0 only; strict "
             "convexity is the paper's assumption and is kept. The paper asks ℓ ∈ C²; P1 needs C¹. "
             "softplus_linear has σ' >= c > 0, so no saturated unit can fake stationarity."))

@@ -1,8 +1,8 @@
 """Softplus neurons (increasing, strictly convex): Liang, Sun, Li, Srikant, "Understanding the Loss
-Surface of Neural Networks for Binary Classification", ICML 2018, arXiv:1803.00909 (theory.md D1, P1).
+Surface of Neural Networks for Binary Classification", ICML 2018, arXiv:1803.00909 (docs/catalogue.md D1, P1).
 
 Replaces the hidden neuron by softplus σ(z) = log(1 + e^{βz})/β. Guarantee (P1, derived in
-theory.md §4 and stated in the paper's form): every local minimum has ℓ'(y_i f(x_i)) = 0 for all i,
+docs/catalogue.md §4 and stated in the paper's form): every local minimum has ℓ'(y_i f(x_i)) = 0 for all i,
 hence zero training error and zero loss for hinge-type losses, when σ' > 0 (the paper also asks
 strict convexity), the network is one hidden layer (or has a shortcut block), the loss is hinge
 type, C¹ and non-increasing, and the data are linearly separable (through the origin when the
@@ -49,9 +49,9 @@ class Softplus(PluginConfig):
                 "neuron_increasing", "neuron_strictly_convex", "single_hidden_layer_or_shortcut",
                 "loss_hinge_type", ("loss_smooth", {"k": 1}), "loss_non_increasing", separable),
             paper=PAPER,
-            notes=("P1 of theory.md: every local minimum has ℓ'(y_i f(x_i)) = 0 for all i, so zero training "
+            notes=("P1 of docs/catalogue.md: every local minimum has ℓ'(y_i f(x_i)) = 0 for all i, so zero training "
                    "error and (hinge-type loss) zero loss. The proof uses σ' > 0 only; strict convexity is "
                    "the paper's assumption and is kept. The paper asks ℓ ∈ C²; P1 needs C¹. Softplus "
                    "saturates: points with pre-activations near -35 look stationary but lie on paths to "
-                   "infinity (theory.md §6.4)."),
+                   "infinity (docs/catalogue.md §6.4)."),
         )

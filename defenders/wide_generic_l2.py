@@ -1,6 +1,6 @@
 """A wide last hidden layer plus a generic quadratic regularizer: Liang, Sun, Srikant, "Revisiting
 Landscape Analysis in Deep Neural Networks: Eliminating Decreasing Paths to Infinity", 2019 / SIAM
-J. Optim. 32(4) 2022, arXiv:1912.13472 (theory.md D4).
+J. Optim. 32(4) 2022, arXiv:1912.13472 (docs/catalogue.md D4).
 
 Widens the last hidden layer to ``width`` units (default 32; theory: at least n) and adds
 ``generic_l2``: Σ_k λ_k θ_k² over every scalar parameter, λ_k log-uniform in [``low``, ``high``] from
@@ -8,10 +8,10 @@ Widens the last hidden layer to ``width`` units (default 32; theory: at least n)
 over-parameterized nets and almost every choice of regularizer coefficients, the loss has no bad
 local minimum and no decreasing path to infinity; in the arena the promise
 ``no_bad_path_to_infinity`` covers both. The regularizer makes L coercive, so sublevel sets are
-bounded and no path to infinity can decrease (theory.md D4 [D]); the no-bad-minimum half holds for
+bounded and no path to infinity can decrease (docs/catalogue.md D4 [D]); the no-bad-minimum half holds for
 almost every λ and can only be tested statistically (several seeds).
 
-NOT CONFIRMED (theory.md D4 [R]): the paper's exact width condition (we assume the last hidden layer
+NOT CONFIRMED (docs/catalogue.md D4 [R]): the paper's exact width condition (we assume the last hidden layer
 has at least n units, as in Li, Ding, Sun) and its exact regularizer form (we assume a weighted
 squared norm with generic coefficients). Treat this defense as our reading of the paper.
 
@@ -74,5 +74,5 @@ class WideGenericL2(PluginConfig):
                    "(a measure-zero exception set: the coefficients are drawn at random from `seed`). "
                    "'Bad' is measured on the regularized objective. The width condition (>= n in the last "
                    "hidden layer) and the regularizer form are our reading of the paper, not confirmed "
-                   "(theory.md D4 [R])."),
+                   "(docs/catalogue.md D4 [R])."),
         )

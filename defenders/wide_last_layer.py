@@ -1,5 +1,5 @@
 """A wide last hidden layer: Li, Ding, Sun, "Over-Parameterized Deep Neural Networks Have No Strict
-Local Minima For Any Continuous Activations", arXiv:1812.11039 (theory.md D5; later "On the benefit
+Local Minima For Any Continuous Activations", arXiv:1812.11039 (docs/catalogue.md D5; later "On the benefit
 of width for neural networks: disappearance of basins", SIAM J. Optim. 2022).
 
 Widens the last hidden layer to ``width`` units (default 32; a layer already at least that wide is

@@ -1,6 +1,6 @@
 """Every hidden layer one unit wider: mild over-parameterization, the empirical observation of
 Safran & Shamir, "Spurious Local Minima are Common in Two-Layer ReLU Neural Networks", ICML 2018,
-arXiv:1712.08968 (theory.md D6; reproduced there: 0/300 runs at a spurious minimum for k = 6, 7, 8
+arXiv:1712.08968 (docs/catalogue.md D6; reproduced there: 0/300 runs at a spurious minimum for k = 6, 7, 8
 teachers with k + 1 students, against 1, 8 and 27 of 300 with k students).
 
 Adds ``extra`` units (default 1) to every hidden layer and nothing else. It is not a theorem: the
@@ -52,6 +52,6 @@ class WiderByOne(PluginConfig):
             assumptions=[],
             paper=PAPER,
             notes=(f"Empirical, not a theorem: {self.extra} extra unit(s) per hidden layer made spurious minima "
-                   "rare in the Safran-Shamir teacher-student problem (theory.md D6). Nothing is promised; "
+                   "rare in the Safran-Shamir teacher-student problem (docs/catalogue.md D6). Nothing is promised; "
                    "the tournament measures it, and every verified bad local minimum counts against it."),
         )

@@ -11,7 +11,7 @@ from arena.claims import zoo
 from arena.claims import save_claim
 
 EXAMPLES = {
-    "a1_dead_relu": zoo.a1_dead_relu,  # bad_local_min (theory.md A1: loss 2/3, witness at 0)
+    "a1_dead_relu": zoo.a1_dead_relu,  # bad_local_min (docs/catalogue.md A1: loss 2/3, witness at 0)
     "all_dead_relu": zoo.all_dead_relu,  # bad_local_min (A1b: loss 4 n+ n- / n^2)
     "float32_dead_relu": zoo.float32_dead_relu,  # bad_local_min after the polish
     "tanh_saddle": zoo.tanh_saddle,  # not_local_min (negative curvature)

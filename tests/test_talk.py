@@ -1,4 +1,4 @@
-"""The talk tournament: the cells that the literature notes predict (theory.md D1, D2, A1, A5, A12, A14)."""
+"""The talk tournament: the cells that the literature catalogue predicts (docs/catalogue.md D1, D2, A1, A5, A12, A14)."""
 from __future__ import annotations
 
 import json

@@ -37,7 +37,7 @@ def separable_2d(n_pos: int = 5, n_neg: int = 3, seed: int = 0) -> tuple[torch.T
 def all_dead_relu(n_pos: int = 5, n_neg: int = 3, hidden: int = 4) -> Claim:
     """Every hidden ReLU unit dead on every sample, the output bias at the best constant.
 
-    Quadratic hinge: c* = (n₊ − n₋)/n and L = 4 n₊ n₋ / n² (theory.md A1b). The data are linearly
+    Quadratic hinge: c* = (n₊ − n₋)/n and L = 4 n₊ n₋ / n² (docs/catalogue.md A1b). The data are linearly
     separable, so the same network reaches zero loss: a bad local minimum with flat directions.
     """
     X, y = separable_2d(n_pos, n_neg)
@@ -83,7 +83,7 @@ def relu_on_kink() -> Claim:
 
 
 def a1_global_min() -> Claim:
-    """theory.md A1's zero-loss point: f = 2 relu(x + 2) − 3 = 2x + 1 on X = [-1, 0, 0.5, 2]."""
+    """docs/catalogue.md A1's zero-loss point: f = 2 relu(x + 2) − 3 = 2x + 1 on X = [-1, 0, 0.5, 2]."""
     X = _t([[-1.0], [0.0], [0.5], [2.0]])
     y = _t([-1.0, 1.0, 1.0, 1.0])
     theta = {"layers.0.weight": _t([[1.0]]), "layers.0.bias": _t([2.0]),
@@ -93,7 +93,7 @@ def a1_global_min() -> Claim:
 
 
 def a1_dead_relu(p: int = 2) -> Claim:
-    """theory.md A1 (Liang et al. 2018a type): w = 1, b = −1, a = 2, a₀ = a₀*; L = 2/3 for p = 2.
+    """docs/catalogue.md A1 (Liang et al. 2018a type): w = 1, b = −1, a = 2, a₀ = a₀*; L = 2/3 for p = 2.
 
     The witness is the zero-loss point of :func:`a1_global_min`.
     """
@@ -104,7 +104,7 @@ def a1_dead_relu(p: int = 2) -> Claim:
     loss = "quadratic_hinge" if p == 2 else {"name": "poly_hinge", "p": p}
     setting = {"network": {"input_dim": 1, "hidden": [1], "neuron": "relu"}, "loss": loss}
     return Claim(setting, g.X, g.y, theta, witness=g.theta, attacker="zoo.a1_dead_relu", seed=0,
-                 notes="dead-ReLU blind spot on separable data (theory.md A1)")
+                 notes="dead-ReLU blind spot on separable data (docs/catalogue.md A1)")
 
 
 def random_point(seed: int = 0) -> Claim:
@@ -147,7 +147,7 @@ def float32_dead_relu(grad_target: float = 1e-5, seed: int = 0) -> Claim:
 
 
 def a12_path(t_end: float = 16.0) -> Claim:
-    """theory.md A12: a decreasing path to infinity against the exponential-neuron defense.
+    """docs/catalogue.md A12: a decreasing path to infinity against the exponential-neuron defense.
 
     Dead-ReLU base f(x) = a₀ + Σ v_j relu(u_j x + c_j) with u = (1, −1), c = (−2, −2), a₀ = 0, plus
     a·exp(w x + b) with (λ/2)a², λ = 0.1, quadratic hinge, X = [−1, 0, 1], y = [+1, −1, +1]. Along
@@ -167,4 +167,4 @@ def a12_path(t_end: float = 16.0) -> Claim:
     ts = [0.0] + [2.0**k for k in range(-2, int(math.log2(t_end)) + 1)]
     path = {"t": ts, "theta": {"exp.w": ["t"], "exp.a": "exp(-t)", "exp.b": "0"}}
     return Claim(setting, X, y, theta, witness=witness, attacker="zoo.a12_path", seed=0, kind="path",
-                 notes="dead ReLUs + exponential neuron escaping to infinity (theory.md A12)", extra={"path": path})
+                 notes="dead ReLUs + exponential neuron escaping to infinity (docs/catalogue.md A12)", extra={"path": path})

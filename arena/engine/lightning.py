@@ -1,4 +1,4 @@
-"""The population engine as a Lightning module, for long searches (DESIGN.md "Population engine").
+"""The population engine as a Lightning module, for long searches (docs/design.md, "Population engine").
 
 :class:`PopulationModule` holds the whole population as one ``[K, P]`` parameter and takes one
 batched full-batch step per ``training_step``, so ``Trainer.fit`` brings its progress bar, loggers,

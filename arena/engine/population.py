@@ -1,4 +1,4 @@
-"""Population engine: train K parameter sets of one setting on one dataset at once (DESIGN.md).
+"""Population engine: train K parameter sets of one setting on one dataset at once (docs/design.md).
 
 A population is the setting's parameter dict with a leading batch axis ``K`` (``[K, *shape]``), or
 its flat form ``[K, P]`` (``setting.flatten``). The K networks are independent, so the gradient of

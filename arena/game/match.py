@@ -1,6 +1,6 @@
 """One match: defender -> attacker -> referee -> outcome, written to its own folder.
 
-Outcomes (DESIGN.md glossary):
+Outcomes (docs/design.md, glossary):
 
 * ``broken``: a verified bad local minimum and every assumption of the guarantee holds on its data;
 * ``out_of_scope``: a verified bad local minimum, but an assumption fails (named in the result):

@@ -1,4 +1,4 @@
-"""Losses of the margin m = y·f(x) (DESIGN.md glossary); small is good, large margins are cheap.
+"""Losses of the margin m = y·f(x) (docs/design.md, glossary); small is good, large margins are cheap.
 
 | name | ℓ(m) | attains its minimum | non-increasing in m |
 | quadratic_hinge | max(0, 1−m)² | yes (0 for m ≥ 1) | yes |
@@ -9,7 +9,7 @@
 | exponential | e^{−m} | no (inf 0) | yes |
 | squared | (1−m)² | yes (at m = 1) | no |
 
-theory.md writes the same losses in z = −m; ``smoothness`` is k with ℓ ∈ C^k.
+docs/catalogue.md writes the same losses in z = −m; ``smoothness`` is k with ℓ ∈ C^k.
 """
 from __future__ import annotations
 

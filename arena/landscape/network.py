@@ -9,7 +9,7 @@ Public parameter names and shapes (``d`` = input_dim, ``h_i`` = hidden[i]):
 * ``skip.weight`` ``[1, d]`` when ``skip`` is true;
 * ``exp.a`` ``[]``, ``exp.w`` ``[d]``, ``exp.b`` ``[]`` when ``exp_neuron`` is true (Liang et al.,
   NeurIPS 2018, arXiv 1805.08671): the skip unit a·σ_s(w·x + b) with σ_s = ``special_neuron``
-  (exponential unless changed, e.g. to relu for theory.md A14);
+  (exponential unless changed, e.g. to relu for docs/catalogue.md A14);
 * ``mult.a`` ``[]``, ``mult.b`` ``[]`` when ``multiplicative_exp`` is true: they do not enter f but
   the loss, L̃ = L·(1 + (a·e^b − 1)²) + λa² (Sohl-Dickstein & Kawaguchi 2019, arXiv 1901.03909; see
   :mod:`arena.landscape.setting`).

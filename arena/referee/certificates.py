@@ -1,6 +1,6 @@
 """Exact arguments the referee can add to a numerical verdict, labelled as certificates.
 
-Only one family so far, the all-dead network (theory.md §6.2, "dead-unit certificate"): if every
+Only one family so far, the all-dead network (docs/catalogue.md §6.2, "dead-unit certificate"): if every
 first-layer unit of a network whose neuron is constant on (−∞, 0] has pre-activation <= −m < 0 on
 every sample, then a perturbation of norm < r₀ = m / max_i ‖(x_i, 1)‖ keeps every unit dead (each
 pre-activation moves by at most ‖Δθ‖·‖(x_i, 1)‖), so the output stays one constant c(θ') on all

@@ -1,6 +1,6 @@
 """The referee: judges a claimed bad local minimum in float64 by a fixed, replayable protocol.
 
-Steps (DESIGN.md, "The referee's protocol"):
+Steps (docs/referee.md):
 
 1. **validate** the setting, names, shapes, finiteness, labels and sizes -> ``invalid``;
 2. **polish**: damped Newton (L-BFGS for large nets) inside ``B(θ, polish_radius)``; a drop beyond
@@ -225,7 +225,7 @@ def saturated_units(setting: Setting, params: dict[str, torch.Tensor], X: torch.
     The gradient of such a unit's incoming weights is Σ_i g_i σ'(z_i)(u_i, 1), with g_i = ∂L/∂h_i
     and u_i the unit's input: every term carries σ'(z_i) ~ e^{-35}, below float64 noise relative
     to the loss. Divided by max σ'(z_i) over the samples with g_i ≠ 0, it shows whether the exact
-    gradient vanishes; a non-zero rescaled gradient means the point is not stationary (theory §6.4).
+    gradient vanishes; a non-zero rescaled gradient means the point is not stationary (docs/catalogue.md §6.4).
     Samples with g_i = 0 (e.g. past the hinge) cannot move the loss and are ignored.
     """
     if not setting.builtin:
@@ -481,7 +481,7 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
         u = awake[0]
         not_min.append(f"unit {u['unit']} is saturated (σ' <= {u['max_slope']:.2g} on every sample): its "
                        f"gradient is below float64 noise but rescaled by 1/σ' it is {u['rescaled_grad_norm']:.3g} "
-                       f"≠ 0, so the point is not stationary (a path to infinity, theory §6.4)")
+                       f"≠ 0, so the point is not stationary (a path to infinity, docs/catalogue.md §6.4)")
     if not_min:
         if direction is not None:
             ev["descent_direction"] = _named(setting, direction)

@@ -1,6 +1,6 @@
 """Local-minimum constructions with the exponential neuron of Liang et al. 2018 switched off.
 
-P2 (theory.md D2) says no such point is a local minimum once the neuron exists with λ > 0. Some
+P2 (docs/catalogue.md D2) says no such point is a local minimum once the neuron exists with λ > 0. Some
 escapes are of second order (a saddle), others only of fourth order (ΔL ~ −r⁴ when the data make
 Σ ℓ'_i y_i x_i vanish); the referee must reject both.
 """

@@ -1,6 +1,6 @@
-"""all_dead attacker (theory.md A1b): closed-form constants and losses, referee verdicts, refusals.
+"""all_dead attacker (docs/catalogue.md A1b): closed-form constants and losses, referee verdicts, refusals.
 
-Numbers are "a construction of the type in Liang et al. 2018a" (theory.md A1b), not the paper's own.
+Numbers are "a construction of the type in Liang et al. 2018a" (docs/catalogue.md A1b), not the paper's own.
 """
 import math
 from pathlib import Path

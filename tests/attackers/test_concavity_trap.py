@@ -1,4 +1,4 @@
-"""concavity_trap attacker (theory.md A5): L* = 8/9 (p = 2) and 0.915055335 (p = 3), training error 1/3,
+"""concavity_trap attacker (docs/catalogue.md A5): L* = 8/9 (p = 2) and 0.915055335 (p = 3), training error 1/3,
 on data (+, −, +) that are NOT linearly separable; the V-shaped witness reaches zero loss."""
 import math
 from pathlib import Path

@@ -1,6 +1,6 @@
-"""Dead-ReLU attacker (theory.md A1/A1b): golden numbers of the construction and its structure.
+"""Dead-ReLU attacker (docs/catalogue.md A1/A1b): golden numbers of the construction and its structure.
 
-Numbers are "a construction of the type in Liang et al. 2018a" (theory.md A1), not the paper's own.
+Numbers are "a construction of the type in Liang et al. 2018a" (docs/catalogue.md A1), not the paper's own.
 """
 import math
 

@@ -1,4 +1,4 @@
-"""linear_region attacker (theory.md A6a, Yun, Sra, Jadbabaie 2019): β = (−1/9, −1/9), β₀ = −2/9,
+"""linear_region attacker (docs/catalogue.md A6a, Yun, Sra, Jadbabaie 2019): β = (−1/9, −1/9), β₀ = −2/9,
 L = 8/9, training error 1/3, zero-loss witness; plus the convex fit helper."""
 from pathlib import Path
 

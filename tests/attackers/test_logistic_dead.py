@@ -1,4 +1,4 @@
-"""logistic_dead attacker (theory.md A3): labels (−, +, +) under logistic loss, c* = log 2,
+"""logistic_dead attacker (docs/catalogue.md A3): labels (−, +, +) under logistic loss, c* = log 2,
 L = log 3 − (2/3) log 2 ≈ 0.6365 nats, inf L = 0; the referee confirms with the witness."""
 import math
 from pathlib import Path

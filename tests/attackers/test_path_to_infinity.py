@@ -1,4 +1,4 @@
-"""A12 and D3's decreasing paths to infinity: the notes' closed forms and the referee's path verdicts."""
+"""A12 and D3's decreasing paths to infinity: the catalogue's closed forms and the referee's path verdicts."""
 from __future__ import annotations
 
 import math
@@ -27,7 +27,7 @@ def test_a12_path_follows_the_closed_form_and_is_a_bad_path(tmp_path):
     t, pts, closed = path_points(claim, s)
     losses = s.empirical_loss(pts, claim.X, claim.y)
     e = torch.exp(-t)
-    expected = ((1 - e**2) ** 2 + (1 + e) ** 2) / 3 + 0.05 * e**2  # theory.md A12, λ = 0.1
+    expected = ((1 - e**2) ** 2 + (1 + e) ** 2) / 3 + 0.05 * e**2  # docs/catalogue.md A12, λ = 0.1
     assert closed and torch.allclose(losses, expected, atol=1e-14)
     v = judge_safely(claim, {"restarts": 0}, device="cpu")
     assert v.verdict == "bad_path_to_infinity", v.reasons

@@ -1,4 +1,4 @@
-"""squared_loss_trap attacker (theory.md A2): the notes' numbers, and the referee's ``not_bad``.
+"""squared_loss_trap attacker (docs/catalogue.md A2): the catalogue's numbers, and the referee's ``not_bad``.
 
 The point is a strict minimum in (a₀, c = a e^b, w) with a misclassified sample, but it is (numerically)
 the GLOBAL minimum of the squared loss: the zero-error witness has a higher loss. Classification-bad,
@@ -33,7 +33,7 @@ def test_notes_numbers(claim):
     info = claim.extra["construction"]
     assert claim.X.flatten().tolist() == [-1.9, -0.9, -0.8, 0.5, 2.7]
     assert claim.y.tolist() == [-1, -1, 1, 1, 1]
-    notes = (1.22830965223, -0.63842488012, -0.677288619322)  # (a₀, c, w) of theory.md A2
+    notes = (1.22830965223, -0.63842488012, -0.677288619322)  # (a₀, c, w) of docs/catalogue.md A2
     assert (info["a0"], info["c"], info["w"]) == pytest.approx(notes, abs=1e-10)
     assert info["reduced_grad_norm"] < 1e-14
     assert float(s.empirical_loss(claim.theta, claim.X, claim.y)) == pytest.approx(0.38807835237138, abs=1e-13)

@@ -1,4 +1,4 @@
-"""The catalogue defenders (theory.md D1-D7, A13, A14): defended configs, idempotence, guarantees with
+"""The catalogue defenders (docs/catalogue.md D1-D7, A13, A14): defended configs, idempotence, guarantees with
 their papers, assumption checks with evidence, and the checks' verdicts on telling data."""
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ def test_exp_neuron_guarantee_on_the_a12_data():
     names = [a.name for a in g.assumptions]
     assert names == ["has_exp_neuron", "exp_neuron_regularized", "loss_hinge_type", "loss_smooth",
                      "loss_non_increasing", "inputs_distinct", "realizable"]
-    X, y = np.array([[-1.0], [0.0], [1.0]]), np.array([1.0, -1.0, 1.0])  # theory.md A12: f = -1 + 2|x|
+    X, y = np.array([[-1.0], [0.0], [1.0]]), np.array([1.0, -1.0, 1.0])  # docs/catalogue.md A12: f = -1 + 2|x|
     results = g.check(d.defend(base), X, y)
     assert all(r.holds for r in results.values()), {k: r.evidence.get("reason") for k, r in results.items()}
     real = results[g.assumptions[-1].label]

@@ -67,7 +67,7 @@ def test_single_process_tournament_breaks_relu_and_resumes(tmp_path):
     board = json.loads((out / "leaderboard.json").read_text())
     cells = {(c["defender"], c["attacker"]): c for c in board["cells"]}
     assert cells[("none", "dead_relu")]["outcome"] == "broken"
-    # the saturated analogue of the dead point is rejected by the referee (theory.md §6.4)
+    # the saturated analogue of the dead point is rejected by the referee (docs/catalogue.md §6.4)
     assert cells[("softplus", "dead_relu")]["outcome"] == "held"
     result = json.loads((out / "matches" / "dead_relu__none__relu_1hidden__s0" / "result.json").read_text())
     assert result["verdict"]["verdict"] == "bad_local_min" and result["verdict"]["gap"] > 0.1
