@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all bench clean
+.PHONY: install run test test-all bench docs clean
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/population.py $(ARGS)
+
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict $(ARGS)
 
 clean:
 	rm -rf $(VENV) outputs multirun

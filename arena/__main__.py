@@ -1,7 +1,7 @@
 """``python -m arena``: the default tournament (``-m`` for a Hydra multirun, one match per job).
 
-Other commands (``verify``, ``leaderboard``, ``list``) go through the ``arena`` console script;
-``python -m arena verify ...`` works too.
+Other commands (``verify``, ``leaderboard``, ``necessity``, ``list``, ``info``, ``new``) go through
+the ``arena`` console script; ``python -m arena verify ...`` works too.
 """
 from __future__ import annotations
 

@@ -29,9 +29,9 @@ def _env() -> dict[str, str]:
 
 def _build_wheel(out: Path) -> tuple[Path, str]:
     work = out / "src"
-    ignore = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout.split()
-    for rel in ignore:
+    for rel in tracked:
         dst = work / rel
         if (ROOT / rel).is_file():
             dst.parent.mkdir(parents=True, exist_ok=True)
