@@ -110,3 +110,16 @@ def test_every_module_imports_in_a_fresh_interpreter():
     proc = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert len(names) > 40
+
+
+def test_plugins_are_imported_under_the_arena_namespace():
+    """``attackers``/``defenders`` are not installed as top-level packages: import them as ``arena.attackers``."""
+    offenders = []
+    for folder in ("arena", "attackers", "defenders", "tests", "benchmarks", "examples"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+                offenders += [f"{path.relative_to(ROOT)}:{node.lineno}" for n in names
+                              if n.split(".")[0] in ("attackers", "defenders")]
+    assert offenders == []

@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from arena.game.registry import GROUPS, PluginEntry, conf_yaml, discover
+from arena.game.registry import GROUPS, PluginEntry, conf_yaml, discover, instantiate_plugin
+from arena.plain import plain
 
 DEFAULT_SETTING = "relu_1hidden"  # the setting a defender's guarantee is shown for
 
@@ -42,7 +43,8 @@ def config_text(entry: PluginEntry) -> str:
     text = conf_yaml(entry.kind, entry.name)
     if text is not None:
         return text.rstrip()
-    return "# (default config from the constructor)\n" + yaml.safe_dump(entry.default_config(), sort_keys=False).rstrip()
+    node = plain(entry.default_config())
+    return "# (default config from the constructor)\n" + yaml.safe_dump(node, sort_keys=False, allow_unicode=True).rstrip()
 
 
 def info_text(entry: PluginEntry) -> str:
@@ -55,7 +57,7 @@ def info_text(entry: PluginEntry) -> str:
         parts += ["", f"{cls.__name__}:", _indent(inspect.getdoc(cls) or "")]
     paper = getattr(module, "PAPER", "") or getattr(cls, "paper", "")
     if entry.kind == "defender":
-        parts += ["", *_guarantee_lines(cls())]
+        parts += ["", *_guarantee_lines(instantiate_plugin("defender", entry.default_config()))]
     elif paper:
         parts += ["", f"paper: {paper}"]
     return "\n".join(parts)

@@ -22,7 +22,7 @@ from arena.defenders.poly_hinge import PolyHinge
 from arena.defenders.relu_special_neuron import ReluSpecialNeuron
 from arena.defenders.shortcut import Shortcut
 from arena.defenders.smooth_neuron import SmoothNeuron
-from defenders.wide_generic_l2 import WideGenericL2
+from arena.defenders.wide_generic_l2 import WideGenericL2
 from arena.defenders.wide_last_layer import WideLastLayer
 from arena.defenders.wider_by_one import WiderByOne
 
