@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 CONF = str(Path(__file__).resolve().parent.parent / "conf")
-SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity")
+SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity", "report")
 
 
 def hydra_main() -> None:
