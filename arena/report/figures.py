@@ -5,6 +5,7 @@ its path. Install with ``pip install 'localmin-arena[report]'``.
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,10 @@ def draw_spectrum(d: dict[str, Any], path: Path) -> Path:
     ax.set_xlabel("eigenvalue index" + (" (Lanczos extremes)" if d["method"] != "exact" else ""))
     ax.set_ylabel("λ")
     names = ", ".join(next(iter(n)) for n in d["flat_named"][:4] if n)
-    ax.set_title(f"Hessian spectrum ({d['method']}); flat along {names or '-'}", fontsize=9)
+    title = f"Hessian spectrum ({d['method']}), min λ = {d['min_eig']:.3g}"
+    if names:
+        title += "\n" + textwrap.shorten(f"flat along {names}", 90)
+    ax.set_title(title, fontsize=9)
     if flat.any():
         ax.legend(fontsize=8)
     return _save(fig, path)
@@ -133,6 +137,8 @@ def draw_path(d: dict[str, Any], path: Path) -> Path:
     ax2.set_xlabel("t")
     ax2.set_ylabel("‖θ(t)‖")
     ax2.set_yscale("log")
+    for ax in (ax1, ax2):
+        ax.set_xscale("symlog", linthresh=1.0)  # the path runs far out: the escape and the tail both show
     fig.suptitle("the claimed path to infinity", fontsize=10)
     return _save(fig, path)
 
@@ -175,6 +181,5 @@ def draw_outcomes(counts: dict[str, dict[str, int]], path: Path) -> Path:
             left += vals
     ax.invert_yaxis()
     ax.set_xlabel("matches")
-    ax.set_title("outcomes per defender", fontsize=10)
-    ax.legend(fontsize=7, ncol=5, loc="lower center", bbox_to_anchor=(0.5, 1.05))
+    ax.legend(fontsize=7, ncol=5, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     return _save(fig, path)

@@ -164,10 +164,11 @@ def match_html(mid: str, result: dict[str, Any], verdict: dict[str, Any], figure
         parts.append('<p class="proved">&#10003; proved (an exact certificate backs the verdict)</p>')
     if "bad_basin" in ex:
         parts.append(f"<p>{esc(basin_text(ex['bad_basin']))}</p>")
-    parts += [f"<p>attacker <b>{esc(result.get('attacker'))}</b> vs defender <b>{esc(result.get('defender'))}</b>, "
-              f"setting {esc(result.get('setting'))} ({esc(result.get('defended_setting_description', ''))}), "
-              f"seed {esc(result.get('seed'))}</p>",
-              "<h2>Replay</h2>", f"<pre id=\"replay\">{esc(replay)}</pre>"]
+    about = [["attacker", result.get("attacker")], ["defender", result.get("defender")],
+             ["setting", f"{result.get('setting')} ({result.get('defended_setting_description', '')})"],
+             ["seed", result.get("seed")],
+             ["time", f"{(result.get('timings') or {}).get('total', float('nan')):.2f} s"]]
+    parts += [table(["match", ""], about), "<h2>Replay</h2>", f"<pre id=\"replay\">{esc(replay)}</pre>"]
     if figures:
         parts.append("<h2>Pictures</h2>")
         for name in figures:
