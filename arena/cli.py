@@ -88,6 +88,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"arena report: {out_dir} has no matches/ folder (is it a tournament's out_dir?)", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
+        import matplotlib  # noqa: F401
+
         from arena.report.build import build
     except ImportError as exc:
         print(f"arena report: needs the report extra (pip install 'localmin-arena[report]'): {exc}", file=sys.stderr)
