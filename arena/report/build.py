@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import time
-import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -97,7 +96,7 @@ def build(out_dir: str | Path, *, force: bool = False, log: Callable[[str], None
         try:
             drawn += bool(draw_match(match_dir, force=force))
         except Exception as exc:  # noqa: BLE001 - one bad match must not stop the report
-            warnings.warn(f"report: drawing {match_dir.name} failed: {exc.__class__.__name__}: {exc}")
+            log(f"report: no pictures for {match_dir.name}: {exc}")
     index = site.write_site(out_dir)
     log(f"report: {index} ({drawn} matches with pictures, {time.perf_counter() - t0:.1f} s)")
     return index

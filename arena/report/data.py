@@ -59,8 +59,13 @@ class MatchData:
 
 
 def load_match(match_dir: str | Path) -> MatchData | None:
-    """The judged claim of a match folder, or None when it has no claim or verdict to draw."""
+    """The judged claim of a match folder, or None when it has no claim or verdict to draw.
+
+    Raises ValueError (one line naming the file) when the files exist but cannot be read.
+    """
     match_dir = Path(match_dir)
+    if not all((match_dir / n).is_file() for n in ("result.json", "verdict.json", "claim.json")):
+        return None
     try:
         result = json.loads((match_dir / "result.json").read_text())
         verdict = json.loads((match_dir / "verdict.json").read_text())
@@ -68,8 +73,8 @@ def load_match(match_dir: str | Path) -> MatchData | None:
         setting = Setting.from_config(claim.setting)
         cfg = RefereeConfig.from_mapping({k: v for k, v in (verdict.get("tolerances") or {}).items()
                                           if k in RefereeConfig.__dataclass_fields__})
-    except (OSError, ValueError, KeyError, TypeError, ClaimFileError):
-        return None
+    except (OSError, ValueError, KeyError, TypeError, ClaimFileError) as exc:
+        raise ValueError(f"cannot read the judged claim ({exc})") from exc
     if verdict.get("verdict") == "invalid":
         return None
     X = claim.X.to(torch.float64)

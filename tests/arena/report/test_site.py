@@ -41,15 +41,22 @@ def test_report_has_a_page_per_match_and_no_dangling_link(tiny):
     assert "Assumption checks" not in broken  # no defense, no assumption
 
 
-def test_report_command_redraws_only_stale_pictures_and_marks_proofs(tiny, tmp_path):
+def test_report_command_redraws_only_stale_pictures_and_marks_proofs(tiny, tmp_path, capsys):
     out = tmp_path / "copy"
     shutil.copytree(tiny, out, ignore=shutil.ignore_patterns("wandb", "report"))
     seg = match(out, "dead_relu", "none") / "fig_segment.png"
     before = seg.stat().st_mtime_ns
     result = match(out, "dead_relu", "none") / "result.json"
     result.write_text(result.read_text().replace('"outcome": "broken"', '"proof": true, "bad_basin": 0.25, "outcome": "broken"'))
+    saddle = match(out, "dead_relu", "exp_neuron")
+    for f in saddle.glob("fig_*"):
+        f.unlink()
+    (saddle / "claim.json").write_text('{"format": "not-a-claim"}')
     assert main(["report", str(out)]) == 0
     assert seg.stat().st_mtime_ns == before  # newer than its verdict: not drawn again
+    said = capsys.readouterr().out
+    assert f"no pictures for {saddle.name}: cannot read the judged claim" in said and "'format' must be" in said
+    assert not list(saddle.glob("fig_*")) and (out / "report" / "matches" / f"{saddle.name}.html").is_file()
     text = (out / "report" / "index.html").read_text()
     assert text.count("&#10003; proved") == 1 and "bad basin 25%" in text
     assert main(["report", str(tmp_path / "nowhere")]) == 2
