@@ -34,8 +34,13 @@ def _md5_b64(path: Path) -> str:
     return base64.b64encode(hashlib.md5(path.read_bytes()).digest()).decode()
 
 
-def test_match_runs_carry_pictures_and_the_claim_folder(tiny):
-    runs = _runs(tiny)
+@pytest.fixture(scope="module")
+def tiny_runs(tiny):
+    return _runs(tiny)
+
+
+def test_match_runs_carry_pictures_and_the_claim_folder(tiny, tiny_runs):
+    runs = tiny_runs
     assert len(runs) == 5  # four matches and the leaderboard
     mid = match(tiny, "dead_relu", "none").name
     run, header, records = runs[mid]
@@ -57,8 +62,8 @@ def test_match_runs_carry_pictures_and_the_claim_folder(tiny):
     assert not (run / "files/media/images").exists() and not [r for r in records if r["type"] == "artifact"]
 
 
-def test_leaderboard_run_logs_the_report_and_outcomes_per_defender(tiny):
-    run, header, _ = _runs(tiny)["default-leaderboard"]
+def test_leaderboard_run_logs_the_report_and_outcomes_per_defender(tiny_runs):
+    run, header, _ = tiny_runs["default-leaderboard"]
     assert header["job_type"] == "leaderboard"
     (page,) = (run / "files" / "media" / "html").glob("report_*.html")
     text = page.read_text()
