@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import sys
 
+<<<<<<< HEAD
 # The configs are the package ``arena.conf`` (the repository's conf/ folder, mapped in pyproject.toml),
 # so a checkout and an installed wheel find them the same way.
 CONF = "pkg://arena.conf"
 SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity", "info", "new")
+=======
+CONF = str(Path(__file__).resolve().parent.parent / "conf")
+SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity", "report")
+>>>>>>> report
 
 
 def hydra_main() -> None:

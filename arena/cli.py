@@ -82,6 +82,26 @@ def cmd_necessity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    out_dir = Path(args.dir)
+    if not (out_dir / "matches").is_dir():
+        print(f"arena report: {out_dir} has no matches/ folder (is it a tournament's out_dir?)", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        import matplotlib  # noqa: F401
+
+        from arena.report.build import build
+    except ImportError as exc:
+        print(f"arena report: needs the report extra (pip install 'localmin-arena[report]'): {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    build(out_dir, force=args.force)
+    if args.wandb:
+        from arena.report.wandb_media import log_report
+
+        log_report(out_dir, group=args.group)
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from arena.game.describe import list_lines
     from arena.game.registry import PluginError
@@ -140,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     nec.add_argument("dir", help="the tournament's out_dir")
     nec.add_argument("--json", action="store_true")
     nec.set_defaults(func=cmd_necessity)
+    rep = sub.add_parser("report", help="draw every verdict and write DIR/report/index.html (a static site)")
+    rep.add_argument("dir", help="the tournament's out_dir")
+    rep.add_argument("--force", action="store_true", help="redraw pictures that are newer than their verdict")
+    rep.add_argument("--wandb", action="store_true", help="also log the pictures, claims and report to wandb "
+                                                          "(new runs in the tournament's group; offline unless WANDB_MODE says otherwise)")
+    rep.add_argument("--group", default=None, help="wandb group (default: the tournament's name)")
+    rep.set_defaults(func=cmd_report)
     lister = sub.add_parser("list", help="the installed attacker and defender plugins, one line each")
     lister.set_defaults(func=cmd_list)
     info = sub.add_parser("info", help="a plugin's config, docstring, paper and (defenders) guarantee")

@@ -97,14 +97,48 @@ def render_markdown(board: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_terminal(board: dict[str, Any]) -> str:
+def render_terminal(board: dict[str, Any], rich: bool | None = None) -> str:
+    """The grid for a terminal: a rich table (coloured by outcome) when stdout is a terminal and rich
+    is installed, plain markdown otherwise (logs, pipes, CI). ``rich`` forces either."""
+    import sys
+
     rows = grid(board)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    fmt = lambda r: "  ".join(s.ljust(w) for s, w in zip(r, widths)).rstrip()  # noqa: E731
-    out = [fmt(rows[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in rows[1:]]
+    if rich is None:
+        rich = sys.stdout.isatty()
+    if rich:
+        try:
+            return _render_rich(rows, board["problems"])
+        except ImportError:
+            pass
+    out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    out += ["| " + " | ".join(r) + " |" for r in rows[1:]]
     if board["problems"]:
         out += [f"! {p}" for p in board["problems"]]
     return "\n".join(out)
+
+
+_RICH_STYLES = {"broken": "bold red", "out_of_scope": "yellow", "error": "magenta", "held": "green",
+                "incompatible": "dim"}
+
+
+def _render_rich(rows: list[list[str]], problems: list[str]) -> str:
+    import io
+    import shutil
+
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(*map(escape, rows[0]), title="leaderboard")
+    for r in rows[1:]:
+        style = lambda c: _RICH_STYLES.get(c.split(" ")[0], "default")  # noqa: E731
+        table.add_row(escape(r[0]), *(f"[{style(c)}]{escape(c)}[/]" if c else "" for c in r[1:]))
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=max(80, shutil.get_terminal_size().columns))
+    console.print(table)
+    for p in problems:
+        console.print(f"[red]! {escape(p)}[/]")
+    return buf.getvalue().rstrip()
 
 
 def write(out_dir: str | Path) -> dict[str, Any]:

@@ -40,8 +40,22 @@ def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
             return done, True
     wandb_log.teardown()
     result = run_match(spec, match_dir, device=cfg.device)
+    if cfg.get("report", False):
+        draw_pictures(match_dir)
     wandb_log.log_match(result, plain(cfg.logger), tournament_name(cfg), out_dir)
     return result, False
+
+
+def draw_pictures(match_dir: Path) -> None:
+    """``report=true``: the match's pictures now, so its wandb run carries them (off by default)."""
+    import warnings
+
+    try:
+        from arena.report.build import draw_match
+
+        draw_match(match_dir)
+    except Exception as exc:  # noqa: BLE001 - pictures never cost a result
+        warnings.warn(f"report: pictures of {match_dir.name} failed: {exc.__class__.__name__}: {exc}")
 
 
 def tournament_name(cfg: DictConfig) -> str:
@@ -86,23 +100,39 @@ def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
 
 def run_grid(cfg: DictConfig) -> dict[str, Any]:
     """Play the whole grid in this process, then write and print the leaderboard."""
+    from collections import Counter
+
     from tqdm import tqdm
 
     specs = grid_specs(cfg)
     counts = {"done": 0, "failed": 0, "skipped": 0}
-    bar = tqdm(specs, desc="matches", unit="match", disable=not cfg.get("progress", True))
+    outcomes: Counter = Counter()
+    times: list[tuple[float, str]] = []
+    bar = tqdm(specs, desc="matches", unit="match", disable=not cfg.get("progress", True), dynamic_ncols=True)
     for spec in bar:
-        bar.set_description(spec.match_id)
         result, skipped = play(cfg, spec)
         counts["skipped" if skipped else ("failed" if result["outcome"] == "error" else "done")] += 1
-        bar.set_postfix(counts)
+        outcomes[result["outcome"]] += 1
+        if not skipped:
+            times.append((float((result.get("timings") or {}).get("total", 0.0)), spec.match_id))
+        bar.set_postfix(dict(outcomes.most_common()), refresh=False)
     bar.close()
+    slowest = sorted(times, reverse=True)[:5]
+    if slowest:
+        print("slowest matches: " + ", ".join(f"{m} {t:.1f} s" for t, m in slowest))
     return finish(cfg, counts)
 
 
 def finish(cfg: DictConfig, counts: dict[str, int] | None = None) -> dict[str, Any]:
     out_dir = Path(cfg.out_dir)
     board = leaderboard.write(out_dir)
+    if cfg.get("report", False):
+        try:
+            from arena.report.site import write_site
+
+            print(f"report: {write_site(out_dir)}")
+        except Exception as exc:  # noqa: BLE001 - the leaderboard is written already
+            print(f"report: not written ({exc.__class__.__name__}: {exc})")
     wandb_log.log_leaderboard(board, plain(cfg.logger), tournament_name(cfg), out_dir)
     if counts:
         print(f"matches: {counts['done']} played, {counts['failed']} failed, {counts['skipped']} skipped (finished before)")

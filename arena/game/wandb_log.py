@@ -40,12 +40,17 @@ def _init(logger_cfg: Mapping[str, Any], out_dir: Path, **kw: Any):
                       settings=wandb.Settings(console="off", silent=True), **kw)
 
 
-def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tournament: str, out_dir: Path) -> str | None:
-    """One run for one match; a crashed match finishes with exit code 1 (shown as failed)."""
+def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tournament: str, out_dir: Path,
+              job_type: str = "match") -> str | None:
+    """One run for one match; a crashed match finishes with exit code 1 (shown as failed).
+
+    The match's pictures (``fig_*.png``, drawn by ``arena report`` or ``report=true``) are logged as
+    images when they exist, and the claim folder as an artifact of type ``claim``.
+    """
     if not enabled(logger_cfg):
         return None
     try:
-        run = _init(logger_cfg, out_dir, group=tournament, job_type="match", name=result["match_id"],
+        run = _init(logger_cfg, out_dir, group=tournament, job_type=job_type, name=result["match_id"],
                     config=flatten(result.get("config", {})))
         summary: dict[str, Any] = {"outcome": result["outcome"], "reason": result.get("reason", ""),
                                    "attacker": result["attacker"], "defender": result["defender"],
@@ -58,6 +63,7 @@ def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tourname
                 summary[k] = verdict[k]
         summary.update({f"time.{k}": v for k, v in (result.get("timings") or {}).items()})
         run.summary.update(summary)
+        log_match_media(run, Path(out_dir) / "matches" / result["match_id"], result)
         run_dir = run.dir
         run.finish(exit_code=1 if result["outcome"] == "error" else 0)
         return str(Path(run_dir).parent)
@@ -66,7 +72,8 @@ def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tourname
         return None
 
 
-def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tournament: str, out_dir: Path) -> str | None:
+def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tournament: str, out_dir: Path,
+                    job_type: str = "leaderboard") -> str | None:
     """One run holding the leaderboard as wandb Tables (cells and the defenders x attackers grid)."""
     if not enabled(logger_cfg):
         return None
@@ -75,7 +82,7 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
 
         from arena.game.leaderboard import grid
 
-        run = _init(logger_cfg, out_dir, group=tournament, job_type="leaderboard", name=f"{tournament}-leaderboard",
+        run = _init(logger_cfg, out_dir, group=tournament, job_type=job_type, name=f"{tournament}-{job_type}",
                     config={"tournament": tournament, "out_dir": str(out_dir)})
         cols = ["attacker", "defender", "setting", "seed", "outcome", "failed_assumptions", "loss", "gap"]
         cells = wandb.Table(columns=cols, data=[[c["attacker"], c["defender"], c["setting"], c["seed"], c["outcome"],
@@ -84,6 +91,7 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
         rows = grid(board)
         table = wandb.Table(columns=rows[0], data=rows[1:])
         run.log({"leaderboard": table, "cells": cells})
+        log_outcomes(run, board, Path(out_dir))
         run.summary.update({f"broken.{r['defender']}": r["broken"] for r in board["ranking"]})
         run_dir = run.dir
         run.finish()
@@ -91,6 +99,42 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
     except Exception as exc:  # noqa: BLE001
         warnings.warn(f"wandb logging of the leaderboard failed: {exc}")
         return None
+
+
+def log_match_media(run: Any, match_dir: Path, result: Mapping[str, Any]) -> None:
+    """The match's pictures as ``wandb.Image`` (under ``fig/<name>``) and its claim folder as an artifact."""
+    import wandb
+
+    images = {f"fig/{p.stem[len('fig_'):]}": wandb.Image(str(p)) for p in sorted(match_dir.glob("fig_*.png"))}
+    if images:
+        run.log(images)
+    files = [match_dir / n for n in ("claim.json", "claim.safetensors", "verdict.json") if (match_dir / n).is_file()]
+    if files:
+        art = wandb.Artifact(f"claim-{result['match_id']}", type="claim",
+                             metadata={"outcome": result.get("outcome"), "verify": "arena verify claim.json"})
+        for f in files:
+            art.add_file(str(f))
+        run.log_artifact(art)
+
+
+def log_outcomes(run: Any, board: Mapping[str, Any], out_dir: Path) -> None:
+    """Outcomes per defender (a table and a bar chart); the HTML report and its chart when drawn."""
+    import wandb
+
+    from arena.game.leaderboard import SEVERITY
+
+    rows = [[r["defender"], *(sum(1 for c in board["cells"] if c["defender"] == r["defender"] and c["outcome"] == o)
+                              for o in SEVERITY)] for r in board["ranking"]]
+    table = wandb.Table(columns=["defender", *SEVERITY], data=rows)
+    run.log({"outcomes": table,
+             "broken_per_defender": wandb.plot.bar(table, "defender", "broken", title="in-scope breaks per defender")})
+    report = out_dir / "report"
+    if (report / "index.html").is_file():
+        from arena.report.site import inline_images
+
+        run.log({"report": wandb.Html(inline_images(report / "index.html"), inject=False)})
+        if (report / "outcomes.png").is_file():
+            run.log({"outcomes_chart": wandb.Image(str(report / "outcomes.png"))})
 
 
 def teardown() -> None:
