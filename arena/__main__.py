@@ -1,21 +1,16 @@
 """``python -m arena``: the default tournament (``-m`` for a Hydra multirun, one match per job).
 
-Other commands (``verify``, ``leaderboard``, ``necessity``, ``list``, ``info``, ``new``) go through
+Other commands (``verify``, ``leaderboard``, ``necessity``, ``list``, ``info``, ``new``, ``report``) go through
 the ``arena`` console script; ``python -m arena verify ...`` works too.
 """
 from __future__ import annotations
 
 import sys
 
-<<<<<<< HEAD
 # The configs are the package ``arena.conf`` (the repository's conf/ folder, mapped in pyproject.toml),
 # so a checkout and an installed wheel find them the same way.
 CONF = "pkg://arena.conf"
-SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity", "info", "new")
-=======
-CONF = str(Path(__file__).resolve().parent.parent / "conf")
-SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity", "report")
->>>>>>> report
+SUBCOMMANDS = ("verify", "leaderboard", "list", "necessity", "info", "new", "report")
 
 
 def hydra_main() -> None:
