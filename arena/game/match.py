@@ -118,8 +118,23 @@ def scope_gaps(guarantee: Any, claim: Claim, verdict: Verdict) -> list[str]:
     return gaps
 
 
+def same_setting(claimed: Any, trusted: Setting) -> bool:
+    """Whether a claim's setting (untrusted data) names the trusted setting, without building it.
+
+    A built-in claim setting is normalised as data (:meth:`Setting.from_claim`, no code); a custom
+    network must repeat the trusted config exactly, and is never instantiated from the claim.
+    """
+    try:
+        if trusted.builtin:
+            return Setting.from_claim(claimed).to_config() == trusted.to_config()
+        plain = json.loads(json.dumps(claimed))
+        return {"regularizer": None, **plain} == json.loads(json.dumps(trusted.to_config()))
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return False
+
+
 def _claim_rank(v: Verdict) -> tuple:
-    order = {"bad_local_min": 0, "bad_path_to_infinity": 0, "not_bad": 1, "not_local_min": 2,
+    order = {"bad_local_min": 0, "bad_path_to_infinity": 0, "not_bad": 1, "inconclusive": 1, "not_local_min": 2,
              "not_a_descending_path": 2, "invalid": 3}
     return (order.get(v.verdict, 9), -(v.evidence.get("gap") or 0.0))
 
@@ -201,10 +216,10 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         t = time.perf_counter()
         judged: list[tuple[Claim, Verdict]] = []
         for claim in claims[: budget.max_claims]:
-            if Setting.from_config(claim.setting).to_config() != defended.to_config():
+            if not same_setting(claim.setting, defended):
                 v = Verdict("invalid", ["the claim's setting is not the defended setting"], {}, {})
-            else:
-                v = judge_safely(claim, referee_cfg, device=str(dev))
+            else:  # judged in the user's own setting: nothing is instantiated from the claim
+                v = judge_safely(claim, referee_cfg, device=str(dev), setting=defended)
             judged.append((claim, v))
         timings["referee"] = time.perf_counter() - t
         result["claims"] = [{"verdict": v.verdict, "loss": v.evidence.get("loss"), "gap": v.evidence.get("gap"),
