@@ -51,7 +51,7 @@ def code_keys(cfg: Any) -> list[str]:
                 stack.append((path + ".", v))
         elif isinstance(node, (list, tuple)):
             stack.extend((f"{prefix}{i}.", v) for i, v in enumerate(node))
-    return sorted(found)
+    return sorted(found, key=lambda p: (not p.endswith("_target_"), p))
 
 
 def code_refusal(cfg: Any, *, allow_custom_network: bool = False) -> str | None:
@@ -154,7 +154,9 @@ class Setting:
 
     @cached_property
     def _template(self) -> nn.Module:
-        return self.build()
+        # float64 up front: converting a module inside a torch.func transform (the referee's
+        # Hessian) trips functorch's level bookkeeping
+        return self.build().to(torch.float64)
 
     def build(self) -> nn.Module:
         """A fresh module of this family (PyTorch's default initialisation)."""
@@ -199,7 +201,10 @@ class Setting:
     def _custom_output(self, params: Mapping[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
         from torch.func import functional_call, vmap
 
-        module = self._template.to(dtype=X.dtype, device=X.device)
+        module = self._template
+        first = next(iter(module.parameters()), None)
+        if first is not None and (first.dtype != X.dtype or first.device != X.device):
+            module = module.to(dtype=X.dtype, device=X.device)
         call = lambda p: functional_call(module, p, (X,)).reshape(X.shape[0])  # noqa: E731
         batch = self.batch_shape(params)
         for _ in batch:

@@ -66,6 +66,22 @@ def _profile(t: np.ndarray, L: np.ndarray, basis: Callable[[np.ndarray, float], 
     return out
 
 
+def _refine(t: np.ndarray, L: np.ndarray, basis: Callable[[np.ndarray, float], np.ndarray],
+            rows: list[tuple[float, float, float, float, float]]) -> tuple[float, float, float, float, float]:
+    """The best grid rate, refined between its grid neighbours (bounded scalar search on log rate)."""
+    from scipy.optimize import minimize_scalar
+
+    i = min(range(len(rows)), key=lambda j: rows[j][3])
+    lo, hi = rows[max(i - 1, 0)][0], rows[min(i + 1, len(rows) - 1)][0]
+    if not hi > lo:
+        return rows[i]
+    one = lambda r: _profile(t, L, basis, np.array([r]))  # noqa: E731
+    res = minimize_scalar(lambda x: (one(float(np.exp(x))) or [(0, 0, 0, np.inf, 0)])[0][3],
+                          bounds=(np.log(lo), np.log(hi)), method="bounded", options={"xatol": 1e-12})
+    refined = one(float(np.exp(res.x)))
+    return refined[0] if refined and refined[0][3] < rows[i][3] else rows[i]
+
+
 def fit_tail(t: np.ndarray, L: np.ndarray) -> TailFit:
     """Fit both tail models to (t, L) and return the better one with an error bar.
 
@@ -93,12 +109,12 @@ def _fit(t: np.ndarray, L: np.ndarray) -> TailFit:
     ref = float(L[-1])
     Lc = L - ref  # fit the offsets from the last value: the constant part costs no precision
     floor = float(1e3 * np.finfo(np.float64).eps * max(1.0, float(np.abs(L).max())))
+    BASES = {"power": lambda s, a: s ** (-a), "exponential": lambda s, b: np.exp(-b * (s - lo))}
     models = {
-        "power": _profile(t, Lc, lambda s, a: s ** (-a), np.geomspace(1e-3, 20.0, RATES)),
-        "exponential": _profile(t, Lc, lambda s, b: np.exp(-b * (s - lo)),
-                                np.geomspace(1e-2 / hi, 60.0 / max(hi - lo, 1e-300), RATES)),
+        "power": _profile(t, Lc, BASES["power"], np.geomspace(1e-3, 20.0, RATES)),
+        "exponential": _profile(t, Lc, BASES["exponential"], np.geomspace(1e-2 / hi, 60.0 / max(hi - lo, 1e-300), RATES)),
     }
-    best = {name: min(rows, key=lambda row: row[3]) for name, rows in models.items() if rows}
+    best = {name: _refine(t, Lc, BASES[name], rows) for name, rows in models.items() if rows}
     if not best:  # every basis degenerate (a single repeated t): the tail is its mean
         return TailFit("constant", float(L.mean()), float(np.abs(L - L.mean()).max()) + floor, 0.0, 0.0,
                        float(((L - L.mean()) ** 2).sum()), m, (lo, hi), {})
@@ -107,6 +123,8 @@ def _fit(t: np.ndarray, L: np.ndarray) -> TailFit:
     sigma2 = max(rss / max(m - 3, 1), floor**2)
     accept = rss + 4.0 * sigma2
     limits = [row[1] for rows in models.values() for row in rows if row[3] <= accept]
+    # a minimiser of the residual locates the rate only to ~sqrt(eps): count that uncertainty too
+    limits += [row[1] for row in _profile(t, Lc, BASES[name], np.array([rate * (1 - 1e-7), rate * (1 + 1e-7)]))]
     spread = max(abs(v - a) for v in limits) if limits else 0.0
     error = spread + 2.0 * float(np.sqrt(sigma2 * var_a)) + floor
     other = next((k for k in best if k != name), None)
