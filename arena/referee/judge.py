@@ -165,7 +165,7 @@ def validate(claim: Claim, cfg: RefereeConfig, setting: Setting | None = None) -
             problems.append(f"X has {d} columns but the network's input_dim is {setting.input_dim}")
         if not torch.isfinite(X).all():
             problems.append("X has non-finite entries (NaN or inf)")
-        elif X.abs().max() > cfg.max_abs_value:
+        elif X.numel() and X.abs().max() > cfg.max_abs_value:
             problems.append(f"|X| exceeds max_abs_value={cfg.max_abs_value:g}")
         yv = y.to(torch.float64)
         if not torch.isfinite(yv).all() or not ((yv == 1) | (yv == -1)).all():
