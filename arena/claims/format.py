@@ -12,7 +12,8 @@ A claim is two files in one folder:
 
 ``claim.safetensors`` holding ``X`` ``[n, d]``, ``y`` ``[n]`` in {-1, +1}, ``theta.<param name>``
 for every parameter of the setting and optionally ``witness.<param name>`` (a point with lower
-loss). Tensors may be float32 or float64; the referee judges in float64.
+loss). Tensors may be float32 or float64; the referee judges in float64. The full specification,
+limits and the JSON Schema (``claim.schema.json`` beside this module): ``docs/claim-format.md``.
 """
 from __future__ import annotations
 
@@ -124,6 +125,9 @@ def load_claim(path: str | os.PathLike) -> Claim:
     if problem:
         raise ClaimFileError(f"{path}: {problem}")
     tensors = read_tensors(tensor_path)
+    if _population_task(meta["setting"]):  # the teacher–student task has no dataset
+        tensors.setdefault("X", torch.zeros(0, 0, dtype=torch.float64))
+        tensors.setdefault("y", torch.zeros(0, dtype=torch.float64))
     for key in ("X", "y"):
         if key not in tensors:
             raise ClaimFileError(f"{tensor_path}: missing tensor {key!r}")
@@ -138,6 +142,11 @@ def load_claim(path: str | os.PathLike) -> Claim:
         kind=meta.get("kind", "local_min"), extra_tensors=extra_tensors,
         extra={k: v for k, v in meta.items() if k not in known},
     )
+
+
+def _population_task(setting: Any) -> bool:
+    task = setting.get("task") if isinstance(setting, dict) else None
+    return task == "teacher_student" or (isinstance(task, dict) and task.get("name") == "teacher_student")
 
 
 def read_claim_json(path: Path) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""A setting: the network family, the margin loss and the regularizer (DESIGN.md glossary).
+"""A setting: the network family, the margin loss and the regularizer.
 
 A setting is described by a plain config, so it can be saved in a claim and rebuilt::
 

@@ -1,4 +1,4 @@
-"""Decreasing paths to infinity: the second claim kind (theory.md §6.3, attack A12).
+"""Decreasing paths to infinity: the second claim kind (the catalogue's A12 and D3 constructions).
 
 A path claim (``"kind": "path"``) gives θ(t) either as samples — tensors ``path.<param>`` of shape
 ``[T, *shape]`` (parameters absent from the samples stay at ``theta.<param>``), optionally
