@@ -173,17 +173,17 @@ def validate(claim: Claim, cfg: RefereeConfig, setting: Setting | None = None) -
             problems.append(f"labels must be in {{-1, +1}}; found {bad}")
     if setting.num_params > cfg.max_params:
         problems.append(f"{setting.num_params} parameters exceed the limit max_params={cfg.max_params}")
-    if problems and setting.num_params > cfg.max_params:
-        return setting, problems  # checking parameters against an enormous setting is pointless
+        return setting, problems
     shapes = setting.param_shapes
     for label, params in (("theta", claim.theta), ("witness", claim.witness)):
         if params is None:
             continue
-        partial = label == "theta" and claim.kind == "path"  # the path supplies the rest
-        problems += _check_params(label, params, {k: s for k, s in shapes.items() if k in params}
-                                  if partial else shapes, cfg)
-        if partial:
-            problems += [f"theta: unknown parameters {sorted(set(params) - set(shapes))}"] if set(params) - set(shapes) else []
+        if label == "theta" and claim.kind == "path":  # the path supplies what theta leaves out
+            unknown = sorted(set(params) - set(shapes))
+            problems += [f"theta: unknown parameters {unknown}"] if unknown else []
+            problems += _check_params(label, params, {k: s for k, s in shapes.items() if k in params}, cfg)
+        else:
+            problems += _check_params(label, params, shapes, cfg)
     return setting, problems
 
 

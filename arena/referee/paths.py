@@ -333,6 +333,8 @@ def judge_path(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = 
     start = time.perf_counter()
     X = claim.X.to(dev, torch.float64)
     y = claim.y.to(dev, torch.float64)
+    # decades are counted from the smallest positive t the claim gives, not from densified points
+    first = float(t[t > 0].min()) if bool((t > 0).any()) else math.inf
     try:
         t, pts, given = _densify(claim, setting, t, pts, closed, int(X.shape[0]), cfg)
     except PATH_ERRORS as exc:
@@ -345,8 +347,7 @@ def judge_path(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = 
         keep = int(torch.nonzero(~finite)[0])
         t, losses, norms = t[:keep], losses[:keep], norms[:keep]
     t = t.to(dev)
-    positive = t[t > 0]
-    decades = math.log10(float(t[-1]) / float(positive[0])) if positive.numel() > 1 else 0.0
+    decades = max(0.0, math.log10(float(t[-1]) / first)) if math.isfinite(first) and float(t[-1]) > 0 else 0.0
     ev: dict[str, Any] = {"setting": setting.describe(), "device": str(dev), "closed_form": closed,
                           "points": int(losses.numel()), "t_end": float(t[-1]), "t_decades": decades,
                           "loss_start": float(losses[0]), "loss": float(losses[-1]),
