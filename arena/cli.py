@@ -22,6 +22,7 @@ def _parse_value(text: str):
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from arena.claims import ClaimFileError, load_claim
+    from arena.landscape.setting import code_refusal
     from arena.referee.judge import RefereeConfig, judge_safely
 
     overrides = {}
@@ -31,6 +32,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"arena verify: --set expects key=value, got {item!r}", file=sys.stderr)
             return EXIT_UNREADABLE
         overrides[key] = _parse_value(value)
+    if args.allow_custom_network:
+        overrides["allow_custom_network"] = True
     try:
         cfg = RefereeConfig.from_mapping(overrides)
     except (ValueError, TypeError) as exc:
@@ -43,6 +46,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
             claim = load_claim(path)
         except ClaimFileError as exc:
             print(f"arena verify: {exc}", file=sys.stderr)
+            status = EXIT_UNREADABLE
+            continue
+        refusal = code_refusal(claim.setting, allow_custom_network=cfg.allow_custom_network)
+        if refusal:
+            print(f"arena verify: {path}: setting.{refusal}", file=sys.stderr)
             status = EXIT_UNREADABLE
             continue
         verdict = judge_safely(claim, cfg, device=args.device)
@@ -151,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--device", default="auto", help="auto (cuda when present), cpu or cuda")
     verify.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a referee tolerance, e.g. --set restarts=128")
+    verify.add_argument("--allow-custom-network", action="store_true",
+                        help="trust the claim's network _target_ (imports and runs that code)")
     verify.set_defaults(func=cmd_verify)
     board = sub.add_parser("leaderboard", help="rebuild leaderboard.json/.md of a tournament folder from its results")
     board.add_argument("dir", help="the tournament's out_dir (holding matches/*/result.json)")

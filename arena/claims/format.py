@@ -12,11 +12,14 @@ A claim is two files in one folder:
 
 ``claim.safetensors`` holding ``X`` ``[n, d]``, ``y`` ``[n]`` in {-1, +1}, ``theta.<param name>``
 for every parameter of the setting and optionally ``witness.<param name>`` (a point with lower
-loss). Tensors may be float32 or float64; the referee judges in float64.
+loss). Tensors may be float32 or float64; the referee judges in float64. The full specification,
+limits and the JSON Schema (``claim.schema.json`` beside this module): ``docs/claim-format.md``.
 """
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +31,14 @@ from arena.plain import plain
 
 FORMAT = "localmin-arena/claim/v1"
 KINDS = ("local_min", "path")
+SCHEMA_PATH = Path(__file__).with_name("claim.schema.json")
+
+# Limits checked before anything is parsed or loaded (a claim file is hostile until proven otherwise)
+MAX_JSON_BYTES = 4 * 2**20  # claim.json
+MAX_HEADER_BYTES = 2**20  # the safetensors JSON header
+MAX_TENSORS = 10_000
+MAX_TENSOR_BYTES = 256 * 2**20  # all tensors together
+DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
 
 
 class ClaimFileError(Exception):
@@ -84,42 +95,30 @@ def save_claim(claim: Claim, path: str | os.PathLike) -> Path:
 def load_claim(path: str | os.PathLike) -> Claim:
     """Read a claim; raises :class:`ClaimFileError` with a one-line reason if it cannot be read.
 
-    Contents (shapes, names, NaNs, labels) are checked by the referee, not here.
+    Never imports or calls anything named in the file. Checked before parsing: claim.json is a
+    regular file of at most :data:`MAX_JSON_BYTES`, valid JSON that matches the JSON Schema
+    (``claim.schema.json``); the tensor file is a regular file inside the claim's folder whose
+    safetensors header (read by hand) declares known dtypes and sizes within the limits.
+    Contents (shapes against the setting, NaNs, labels) are checked by the referee, not here.
     """
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     path = Path(path)
     if path.is_dir():
         path = path / "claim.json"
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClaimFileError(f"{path}: cannot read claim file ({exc.__class__.__name__}: {exc})") from exc
-    try:
-        meta = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ClaimFileError(f"{path}: not valid JSON ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise ClaimFileError(f"{path}: claim must be a JSON object, got {type(meta).__name__}")
-    if meta.get("format") != FORMAT:
-        raise ClaimFileError(f"{path}: 'format' must be {FORMAT!r}, got {meta.get('format')!r}")
-    for key in ("setting", "tensors"):
-        if key not in meta:
-            raise ClaimFileError(f"{path}: missing key {key!r}")
-    kind = meta.get("kind", "local_min")
-    if kind not in KINDS:
-        raise ClaimFileError(f"{path}: 'kind' must be one of {KINDS}, got {kind!r}")
+    meta = read_claim_json(path)
     name = meta["tensors"]
-    if not isinstance(name, str) or not name or Path(name).name != name:
-        raise ClaimFileError(f"{path}: 'tensors' must be a file name in the same folder, got {name!r}")
     tensor_path = path.parent / name
     if not tensor_path.is_file():
-        raise ClaimFileError(f"{path}: tensor file {name!r} not found")
-    try:
-        tensors = load_file(str(tensor_path))  # safetensors: a header and raw buffers, no code
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise ClaimFileError(f"{tensor_path}: not a readable safetensors file ({str(exc).splitlines()[0]})") from exc
+        raise ClaimFileError(f"{path}: tensor file {name!r} not found (or not a regular file)")
+    folder = path.parent.resolve()
+    if tensor_path.resolve().parent != folder:
+        raise ClaimFileError(f"{path}: tensor file {name!r} is a link to a file outside the claim's folder")
+    problem = schema_problem(meta)
+    if problem:
+        raise ClaimFileError(f"{path}: {problem}")
+    tensors = read_tensors(tensor_path)
+    if _population_task(meta["setting"]):  # the teacher–student task has no dataset
+        tensors.setdefault("X", torch.zeros(0, 0, dtype=torch.float64))
+        tensors.setdefault("y", torch.zeros(0, dtype=torch.float64))
     for key in ("X", "y"):
         if key not in tensors:
             raise ClaimFileError(f"{tensor_path}: missing tensor {key!r}")
@@ -127,13 +126,138 @@ def load_claim(path: str | os.PathLike) -> Claim:
     witness = {k[len("witness."):]: v for k, v in tensors.items() if k.startswith("witness.")} or None
     extra_tensors = {k: v for k, v in tensors.items()
                      if k not in ("X", "y") and not k.startswith(("theta.", "witness."))}
-    seed = meta.get("seed")
     known = {"format", "kind", "setting", "tensors", "attacker", "seed", "notes"}
     return Claim(
         setting=meta["setting"], X=tensors["X"], y=tensors["y"], theta=theta, witness=witness,
-        attacker=meta.get("attacker"), seed=seed, notes=str(meta.get("notes") or ""), kind=kind,
-        extra_tensors=extra_tensors, extra={k: v for k, v in meta.items() if k not in known},
+        attacker=meta.get("attacker"), seed=meta.get("seed"), notes=str(meta.get("notes") or ""),
+        kind=meta.get("kind", "local_min"), extra_tensors=extra_tensors,
+        extra={k: v for k, v in meta.items() if k not in known},
     )
+
+
+def _population_task(setting: Any) -> bool:
+    task = setting.get("task") if isinstance(setting, dict) else None
+    return task == "teacher_student" or (isinstance(task, dict) and task.get("name") == "teacher_student")
+
+
+def read_claim_json(path: Path) -> dict[str, Any]:
+    """claim.json, size-limited and parsed, its top-level keys checked (the schema: :func:`schema_problem`)."""
+    if not path.is_file():
+        raise ClaimFileError(f"{path}: cannot read claim file (missing, or not a regular file)")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_JSON_BYTES + 1)
+        if len(raw) > MAX_JSON_BYTES:
+            raise ClaimFileError(f"{path}: claim file larger than {MAX_JSON_BYTES} bytes")
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClaimFileError(f"{path}: cannot read claim file ({exc.__class__.__name__}: {exc})") from exc
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ClaimFileError(f"{path}: not valid JSON ({exc})") from exc
+    except (ValueError, RecursionError) as exc:  # nesting too deep, a number too long
+        raise ClaimFileError(f"{path}: not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})") from exc
+    if not isinstance(meta, dict):
+        raise ClaimFileError(f"{path}: claim must be a JSON object, got {type(meta).__name__}")
+    if meta.get("format") != FORMAT:
+        raise ClaimFileError(f"{path}: 'format' must be {FORMAT!r}, got {str(meta.get('format'))[:80]!r}")
+    for key in ("setting", "tensors"):
+        if key not in meta:
+            raise ClaimFileError(f"{path}: missing key {key!r}")
+    kind = meta.get("kind", "local_min")
+    if kind not in KINDS:
+        raise ClaimFileError(f"{path}: 'kind' must be one of {KINDS}, got {str(kind)[:80]!r}")
+    name = meta["tensors"]
+    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+        raise ClaimFileError(f"{path}: 'tensors' must be a file name in the same folder, got {str(name)[:80]!r}")
+    return meta
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def schema_problem(meta: Any) -> str | None:
+    """One line naming where ``meta`` breaks the claim JSON Schema, or None when it conforms."""
+    import jsonschema
+
+    try:
+        error = jsonschema.exceptions.best_match(_validator().iter_errors(meta))
+    except RecursionError:
+        return "does not match the claim schema: nesting too deep"
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    message = " ".join(error.message.split())
+    return f"does not match the claim schema at {where}: {message[:200]}"
+
+
+def read_tensors(tensor_path: Path) -> dict[str, torch.Tensor]:
+    """Load a safetensors file after checking its header by hand against the limits."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    check_safetensors_header(tensor_path)
+    try:
+        return load_file(str(tensor_path))  # safetensors: a header and raw buffers, no code
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as exc:
+        first = (str(exc).splitlines() or [""])[0]
+        raise ClaimFileError(f"{tensor_path}: not a readable safetensors file ({first})") from exc
+
+
+def check_safetensors_header(tensor_path: Path) -> dict[str, Any]:
+    """The header of a safetensors file: 8 bytes little-endian length N, then N bytes of JSON.
+
+    Refuses (ClaimFileError) a header over :data:`MAX_HEADER_BYTES`, more than :data:`MAX_TENSORS`
+    tensors, unknown dtypes, offsets that disagree with shape × dtype or with the file size, and
+    more than :data:`MAX_TENSOR_BYTES` of data, all before a single tensor byte is read.
+    """
+    bad = lambda why: ClaimFileError(f"{tensor_path}: not a readable safetensors file ({why})")  # noqa: E731
+    try:
+        size = tensor_path.stat().st_size
+        with open(tensor_path, "rb") as fh:
+            head = fh.read(8)
+            if len(head) < 8:
+                raise bad("shorter than its 8-byte header length")
+            n = int.from_bytes(head, "little")
+            if n > MAX_HEADER_BYTES or 8 + n > size:
+                raise bad(f"declared header of {n} bytes exceeds the limit or the file")
+            header = json.loads(fh.read(n).decode("utf-8"))
+    except ClaimFileError:
+        raise
+    except (OSError, ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise bad(f"header: {exc.__class__.__name__}") from exc
+    if not isinstance(header, dict):
+        raise bad("header is not a JSON object")
+    entries = {k: v for k, v in header.items() if k != "__metadata__"}
+    if len(entries) > MAX_TENSORS:
+        raise bad(f"{len(entries)} tensors exceed the limit {MAX_TENSORS}")
+    total = 0
+    for key, info in entries.items():
+        if not isinstance(info, dict) or info.get("dtype") not in DTYPE_BYTES:
+            raise bad(f"tensor {key[:60]!r}: dtype {str(info.get('dtype') if isinstance(info, dict) else info)[:20]!r} "
+                      f"not one of {sorted(DTYPE_BYTES)}")
+        shape, offsets = info.get("shape"), info.get("data_offsets")
+        if (not isinstance(shape, list) or len(shape) > 8
+                or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s for s in shape)):
+            raise bad(f"tensor {key[:60]!r}: shape {str(shape)[:60]} is not a list of at most 8 sizes")
+        nbytes = math.prod(shape) * DTYPE_BYTES[info["dtype"]]
+        if nbytes > MAX_TENSOR_BYTES:
+            raise bad(f"tensor {key[:60]!r}: {nbytes} bytes exceed the limit {MAX_TENSOR_BYTES}")
+        if (not isinstance(offsets, list) or len(offsets) != 2 or not all(isinstance(o, int) for o in offsets)
+                or offsets[1] - offsets[0] != nbytes or offsets[0] < 0 or 8 + n + offsets[1] > size):
+            raise bad(f"tensor {key[:60]!r}: data offsets {str(offsets)[:40]} disagree with its shape or the file")
+        total += nbytes
+    if total > MAX_TENSOR_BYTES:
+        raise bad(f"{total} bytes of tensors exceed the limit {MAX_TENSOR_BYTES}")
+    return header
 
 
 def claim_from_params(setting_cfg: Mapping[str, Any], X: torch.Tensor, y: torch.Tensor,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 # The cell shows the most telling outcome among a cell's settings and seeds.
-SEVERITY = ("broken", "out_of_scope", "error", "held", "incompatible")
+SEVERITY = ("broken", "out_of_scope", "out_of_scope?", "error", "held", "incompatible")
 
 
 def collect(out_dir: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -60,7 +60,7 @@ def cell_text(cells: list[dict[str, Any]]) -> str:
     counts = Counter(c["outcome"] for c in cells)
     top = next(o for o in SEVERITY if counts[o])
     text = top
-    if top == "out_of_scope":
+    if top in ("out_of_scope", "out_of_scope?"):
         failed = sorted({a for c in cells if c["outcome"] == top for a in c["failed_assumptions"]})
         if failed:
             text += f" ({', '.join(failed)})"

@@ -3,8 +3,11 @@
 Outcomes (docs/design.md, glossary):
 
 * ``broken``: a verified bad local minimum and every assumption of the guarantee holds on its data;
-* ``out_of_scope``: a verified bad local minimum, but an assumption fails (named in the result):
-  evidence that the assumption is needed;
+* ``out_of_scope``: a verified bad local minimum, but an assumption provably fails, or the promise
+  does not cover it (named in the result): evidence that the assumption is needed;
+* ``out_of_scope?``: a verified bad local minimum whose only failing assumptions are unproven (a
+  search that found no witness, an undecidable or crashed check): it may be in scope, so it counts
+  neither as broken nor as evidence of necessity;
 * ``held``: no claim survived the referee;
 * ``incompatible``: the attacker does not apply to the defended setting (with its reason);
 * ``error``: a crash; the traceback is kept in ``result.json`` and ``traceback.txt``.
@@ -32,8 +35,8 @@ from arena.engine.population import resolve_device
 from arena.referee.judge import RefereeConfig, Verdict, judge_safely
 from arena.landscape.setting import Setting
 
-OUTCOMES = ("broken", "out_of_scope", "held", "incompatible", "error")
-FINAL = ("broken", "out_of_scope", "held", "incompatible")
+OUTCOMES = ("broken", "out_of_scope", "out_of_scope?", "held", "incompatible", "error")
+FINAL = ("broken", "out_of_scope", "out_of_scope?", "held", "incompatible")
 
 
 @dataclass
@@ -118,24 +121,43 @@ def scope_gaps(guarantee: Any, claim: Claim, verdict: Verdict) -> list[str]:
     return gaps
 
 
+def same_setting(claimed: Any, trusted: Setting) -> bool:
+    """Whether a claim's setting (untrusted data) names the trusted setting, without building it.
+
+    A built-in claim setting is normalised as data (:meth:`Setting.from_claim`, no code); a custom
+    network must repeat the trusted config exactly, and is never instantiated from the claim.
+    """
+    try:
+        if trusted.builtin:
+            return Setting.from_claim(claimed).to_config() == trusted.to_config()
+        plain = json.loads(json.dumps(claimed))
+        return {"regularizer": None, **plain} == json.loads(json.dumps(trusted.to_config()))
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return False
+
+
 def _claim_rank(v: Verdict) -> tuple:
-    order = {"bad_local_min": 0, "bad_path_to_infinity": 0, "not_bad": 1, "not_local_min": 2,
+    order = {"bad_local_min": 0, "bad_path_to_infinity": 0, "not_bad": 1, "inconclusive": 1, "not_local_min": 2,
              "not_a_descending_path": 2, "invalid": 3}
     return (order.get(v.verdict, 9), -(v.evidence.get("gap") or 0.0))
 
 
 def check_assumptions(guarantee: Any, setting: Setting, claim: Claim) -> list[dict[str, Any]]:
-    """Each assumption of the guarantee checked on the claim's data: name, holds, evidence."""
+    """Each assumption of the guarantee checked on the claim's data: name, holds, proved, evidence.
+
+    ``holds`` is True, False or None (undecided); a crashed check is ``holds: None, proved: false``.
+    """
     X = claim.X.to(torch.float64)
     y = claim.y.to(torch.float64)
     checks = []
     for assumption in getattr(guarantee, "assumptions", None) or []:
         try:
             res = assumption.check(setting, X, y)
-            holds, evidence = bool(res.holds), dict(res.evidence)
+            holds, proved, evidence = res.holds, bool(getattr(res, "proved", False)), dict(res.evidence)
         except Exception as exc:  # noqa: BLE001 - a failing check is reported, not fatal
-            holds, evidence = False, {"error": f"{exc.__class__.__name__}: {exc}"}
-        checks.append({"name": getattr(assumption, "label", assumption.name), "holds": holds, "evidence": _jsonable(evidence)})
+            holds, proved, evidence = None, False, {"error": f"{exc.__class__.__name__}: {exc}"}
+        checks.append({"name": getattr(assumption, "label", assumption.name), "holds": holds, "proved": proved,
+                       "evidence": _jsonable(evidence)})
     return checks
 
 
@@ -201,10 +223,10 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         t = time.perf_counter()
         judged: list[tuple[Claim, Verdict]] = []
         for claim in claims[: budget.max_claims]:
-            if Setting.from_config(claim.setting).to_config() != defended.to_config():
+            if not same_setting(claim.setting, defended):
                 v = Verdict("invalid", ["the claim's setting is not the defended setting"], {}, {})
-            else:
-                v = judge_safely(claim, referee_cfg, device=str(dev))
+            else:  # judged in the user's own setting: nothing is instantiated from the claim
+                v = judge_safely(claim, referee_cfg, device=str(dev), setting=defended)
             judged.append((claim, v))
         timings["referee"] = time.perf_counter() - t
         result["claims"] = [{"verdict": v.verdict, "loss": v.evidence.get("loss"), "gap": v.evidence.get("gap"),
@@ -218,18 +240,22 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
             if v.verdict not in VERIFIED:
                 continue
             checks = check_assumptions(guarantee, defended, claim)
-            failed = [c["name"] for c in checks if not c["holds"]]
-            scoped.append((claim, v, checks, failed, scope_gaps(guarantee, claim, v)))
+            proven = [c["name"] for c in checks if c["holds"] is False and c["proved"]]
+            unproven = [c["name"] for c in checks if c["holds"] is not True and not (c["holds"] is False and c["proved"])]
+            scoped.append((claim, v, checks, proven, unproven, scope_gaps(guarantee, claim, v)))
         if scoped:
-            scoped.sort(key=lambda s: (len(s[3]) + len(s[4]) > 0, len(s[4]) > 0))
-            claim, v, checks, failed, gaps = scoped[0]
+            # the most telling claim: broken, then unproven failures only, then proven ones
+            scoped.sort(key=lambda s: (len(s[3]) + len(s[5]) > 0, len(s[4]) > 0, len(s[5]) > 0))
+            claim, v, checks, proven, unproven, gaps = scoped[0]
             what = "path to infinity" if claim.kind == "path" else "local minimum"
             result["assumption_checks"] = checks
-            if gaps or failed:
+            if gaps or proven or unproven:
                 parts = ([f"the promise {guarantee.promise!r} does not cover it ({', '.join(gaps)})"] if gaps else []) + \
-                        ([f"assumption(s) {', '.join(failed)} fail"] if failed else [])
-                result.update(outcome="out_of_scope", failed_assumptions=gaps + failed,
-                              reason=f"verified bad {what}, but " + "; ".join(parts))
+                        ([f"assumption(s) {', '.join(proven)} provably fail"] if proven else []) + \
+                        ([f"assumption(s) {', '.join(unproven)} not shown to hold (unproven)"] if unproven else [])
+                result.update(outcome="out_of_scope" if gaps or proven else "out_of_scope?",
+                              failed_assumptions=gaps + proven + unproven, proven_failures=gaps + proven,
+                              unproven_failures=unproven, reason=f"verified bad {what}, but " + "; ".join(parts))
             else:
                 result.update(outcome="broken", reason=f"verified bad {what} with every assumption holding")
         else:

@@ -2,8 +2,10 @@
 break only that assumption.
 
 A match is a counterexample for assumption ``a`` of defender ``D`` when the referee verified a bad
-point (outcome ``out_of_scope``) and ``a`` is the only item that failed: every other assumption of
-D's guarantee held on the claim's data, and D's promise covers the claim. Such a match shows that D's
+point (outcome ``out_of_scope``) and ``a`` is the only item that failed, provably: every other
+assumption of D's guarantee held on the claim's data, and D's promise covers the claim. Matches with
+only unproven failures (outcome ``out_of_scope?``) count nowhere; an unproven failure beside a
+proven one moves the match to ``with_others`` (it does not isolate the proven one). Such a match shows that D's
 theorem is false without ``a``. Promise items (``promise_covers_paths_to_infinity``,
 ``promise_covers_non_strict_minima``) are listed too: a counterexample there is a bad point the
 promise never spoke about. Assumptions with no counterexample yet are marked as such.
@@ -39,12 +41,15 @@ def build(out_dir: str | Path) -> list[dict[str, Any]]:
         g = r.get("guarantee")
         if g and g.get("promise"):
             guarantees.setdefault(r["defender"], g)
-        failed = r.get("failed_assumptions") or []
+        # only proven failures count; results written before proofs were tracked list them all
+        failed = r.get("proven_failures", r.get("failed_assumptions")) or []
+        unproven = r.get("unproven_failures") or []
         if r.get("outcome") == "out_of_scope":
             entry = {"attacker": r["attacker"], "setting": r["setting"], "seed": r["seed"],
-                     "match_dir": str(path.parent), "failed": failed}
+                     "match_dir": str(path.parent), "failed": failed, "unproven": unproven}
             for item in failed:
-                (hits if len(failed) == 1 else shared).setdefault((r["defender"], item), []).append(entry)
+                alone = len(failed) == 1 and not unproven
+                (hits if alone else shared).setdefault((r["defender"], item), []).append(entry)
     rows = []
     for defender in sorted(guarantees):
         g = guarantees[defender]

@@ -8,7 +8,9 @@ A setting is described by a plain config, so it can be saved in a claim and rebu
 
 ``network`` is either the built-in family (:mod:`arena.landscape.network`) or a Hydra node
 ``{"_target_": "pkg.Module", ...kwargs}`` for any ``nn.Module`` whose forward maps ``[n, d]`` to
-``[n]``. The empirical loss is L(θ) = (1/n) Σ_i ℓ(y_i f(x_i; θ)) + R(θ).
+``[n]``. Such a node imports and calls code, so it is honoured only from a trusted config
+(:meth:`Setting.from_config`); data from a claim file goes through :meth:`Setting.from_claim`,
+which refuses every instantiation key unless the user opted in. The empirical loss is L(θ) = (1/n) Σ_i ℓ(y_i f(x_i; θ)) + R(θ).
 
 Every evaluation takes parameters as a dict ``name -> tensor`` with an optional leading batch shape
 ``B`` (a population of K networks is ``B = (K,)``) and returns ``[*B, ...]``.
@@ -31,6 +33,40 @@ from arena.landscape.regularizers import Regularizer, make_regularizers
 from arena.plain import plain
 
 Params = dict[str, torch.Tensor]
+
+# Hydra's instantiation keys: any of them asks ``hydra.utils.instantiate`` to import or call code
+CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_")
+
+
+def code_keys(cfg: Any) -> list[str]:
+    """Dotted paths of every Hydra instantiation key anywhere in ``cfg`` (any depth, no recursion)."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", cfg)]
+    while stack:
+        prefix, node = stack.pop()
+        if isinstance(node, Mapping):
+            for k, v in node.items():
+                path = f"{prefix}{k}"
+                if k in CODE_KEYS:
+                    found.append(path)
+                stack.append((path + ".", v))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((f"{prefix}{i}.", v) for i, v in enumerate(node))
+    return sorted(found, key=lambda p: (not p.endswith("_target_"), p))
+
+
+def code_refusal(cfg: Any, *, allow_custom_network: bool = False) -> str | None:
+    """Why untrusted setting data may not be built (it asks to import or call code), or None.
+
+    Instantiation keys are accepted under ``network`` with the user's opt-in only; elsewhere never.
+    """
+    found = code_keys(cfg)
+    outside = [p for p in found if not p.startswith("network.")]
+    if not outside and (not found or allow_custom_network):
+        return None
+    where = (outside or found)[0]
+    return (f"{where} asks to import and call code; a claim is data, so only the built-in network family "
+            "is accepted (a custom network needs the user's opt-in: arena verify --allow-custom-network)")
 
 
 @dataclass(frozen=True)
@@ -63,6 +99,22 @@ class Setting:
         setting = cls(mlp.to_dict() if mlp else network, loss, regularizer, mlp)
         setting.param_shapes  # builds a custom module once, so a bad _target_ fails here
         return setting
+
+    @classmethod
+    def from_claim(cls, cfg: Any, *, allow_custom_network: bool = False) -> "Setting":
+        """A setting from untrusted data (a claim file): never imports or calls anything.
+
+        Any Hydra instantiation key (``_target_``, ``_partial_``, ``_args_``, ...) anywhere in the
+        setting raises ValueError before anything is built. With ``allow_custom_network`` (the
+        user's explicit opt-in) such keys are accepted under ``network`` only; the loss, the
+        regularizer and the neuron specs are always plain data.
+        """
+        if not isinstance(cfg, Mapping):
+            raise ValueError(f"setting must be a mapping, got {type(cfg).__name__}")
+        refusal = code_refusal(cfg, allow_custom_network=allow_custom_network)
+        if refusal:
+            raise ValueError(refusal)
+        return cls.from_config(cfg)
 
     def to_config(self) -> dict[str, Any]:
         return {"network": copy.deepcopy(self.network), "loss": copy.deepcopy(self.loss),
@@ -103,7 +155,9 @@ class Setting:
 
     @cached_property
     def _template(self) -> nn.Module:
-        return self.build()
+        # float64 up front: converting a module inside a torch.func transform (the referee's
+        # Hessian) trips functorch's level bookkeeping
+        return self.build().to(torch.float64)
 
     def build(self) -> nn.Module:
         """A fresh module of this family (PyTorch's default initialisation)."""
@@ -148,7 +202,10 @@ class Setting:
     def _custom_output(self, params: Mapping[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
         from torch.func import functional_call, vmap
 
-        module = self._template.to(dtype=X.dtype, device=X.device)
+        module = self._template
+        first = next(iter(module.parameters()), None)
+        if first is not None and (first.dtype != X.dtype or first.device != X.device):
+            module = module.to(dtype=X.dtype, device=X.device)
         call = lambda p: functional_call(module, p, (X,)).reshape(X.shape[0])  # noqa: E731
         batch = self.batch_shape(params)
         for _ in batch:

@@ -42,7 +42,8 @@ from arena.referee.probes import ProbeReport, gated_units, kink_directions, prob
 from arena.landscape.neurons import make_neuron
 from arena.landscape.setting import Setting
 
-VERDICTS = ("bad_local_min", "not_local_min", "bad_path_to_infinity", "not_a_descending_path", "not_bad", "invalid")
+VERDICTS = ("bad_local_min", "not_local_min", "bad_path_to_infinity", "not_a_descending_path", "not_bad",
+            "inconclusive", "invalid")
 
 
 @dataclass
@@ -73,7 +74,12 @@ class RefereeConfig:
     gap_tol: float = 1e-6  # absolute
     gap_rel_tol: float = 1e-4  # relative to max(1e-12, |L|)
     path_norm_growth: float = 2.0  # a path's ‖θ‖ must grow at least this factor
-    path_settle_tol: float = 1e-3  # last drop of a path's loss counted as settled, relative
+    path_settle_tol: float = 1e-6  # fitted remaining descent of a path counted as settled, relative
+    path_min_decades: float = 2.0  # the path's t range must span this many decades (paths.py)
+    path_extend_decades: float = 4.0  # a closed-form path is also evaluated this far past its last t
+    max_path_points: int = 10_000  # given t values of a path claim
+    max_path_evaluations: float = 2e8  # points × samples × parameters of the densified path
+    allow_custom_network: bool = False  # honour a claim's network _target_ (the user's opt-in)
     seed: int = 0
 
     @classmethod
@@ -124,16 +130,26 @@ class Verdict:
 # 1. validation
 
 
-def validate(claim: Claim, cfg: RefereeConfig) -> tuple[Setting | None, list[str]]:
-    """Problems that make a claim unjudgeable (empty list when it can be judged)."""
+def validate(claim: Claim, cfg: RefereeConfig, setting: Setting | None = None) -> tuple[Setting | None, list[str]]:
+    """Problems that make a claim unjudgeable (empty list when it can be judged).
+
+    ``setting``: the trusted setting the claim must be judged in (a tournament passes the user's
+    own); without it the claim's setting is read as data and never instantiates code
+    (:meth:`Setting.from_claim`). Path claims may leave out parameters their path supplies.
+    """
     problems: list[str] = []
-    try:
-        setting = Setting.from_config(claim.setting)
-    except (ValueError, KeyError, TypeError) as exc:
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        return None, [f"setting: {msg}"]
+    if setting is None:
+        try:
+            setting = Setting.from_claim(claim.setting, allow_custom_network=cfg.allow_custom_network)
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            return None, [f"setting: {msg}"]
     X, y = claim.X, claim.y
-    if not X.is_floating_point() or X.dim() != 2:
+    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
+        return setting, ["X and y must be tensors"]
+    if y.is_complex() or y.dtype == torch.bool:
+        problems.append(f"y must be a real tensor, got {y.dtype}")
+    elif not X.is_floating_point() or X.dim() != 2:
         problems.append(f"X must be a float tensor [n, d], got {X.dtype} with shape {list(X.shape)}")
     if y.dim() != 1:
         problems.append(f"y must be a tensor [n], got shape {list(y.shape)}")
@@ -149,7 +165,7 @@ def validate(claim: Claim, cfg: RefereeConfig) -> tuple[Setting | None, list[str
             problems.append(f"X has {d} columns but the network's input_dim is {setting.input_dim}")
         if not torch.isfinite(X).all():
             problems.append("X has non-finite entries (NaN or inf)")
-        elif X.abs().max() > cfg.max_abs_value:
+        elif X.numel() and X.abs().max() > cfg.max_abs_value:
             problems.append(f"|X| exceeds max_abs_value={cfg.max_abs_value:g}")
         yv = y.to(torch.float64)
         if not torch.isfinite(yv).all() or not ((yv == 1) | (yv == -1)).all():
@@ -157,12 +173,17 @@ def validate(claim: Claim, cfg: RefereeConfig) -> tuple[Setting | None, list[str
             problems.append(f"labels must be in {{-1, +1}}; found {bad}")
     if setting.num_params > cfg.max_params:
         problems.append(f"{setting.num_params} parameters exceed the limit max_params={cfg.max_params}")
+        return setting, problems
+    shapes = setting.param_shapes
     for label, params in (("theta", claim.theta), ("witness", claim.witness)):
         if params is None:
             continue
-        problems += _check_params(label, params, setting.param_shapes, cfg)
-    if claim.kind != "local_min":
-        problems.append(f"claim kind {claim.kind!r} is judged by the path protocol, not this one")
+        if label == "theta" and claim.kind == "path":  # the path supplies what theta leaves out
+            unknown = sorted(set(params) - set(shapes))
+            problems += [f"theta: unknown parameters {unknown}"] if unknown else []
+            problems += _check_params(label, params, {k: s for k, s in shapes.items() if k in params}, cfg)
+        else:
+            problems += _check_params(label, params, shapes, cfg)
     return setting, problems
 
 
@@ -348,11 +369,17 @@ def _higher_order_escape(probes: list, tol: float) -> str | None:
 # the protocol
 
 
-def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None, device: str = "auto") -> Verdict:
-    """Judge a claimed bad local minimum (see the module docstring for the protocol)."""
+def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None, device: str = "auto",
+          *, setting: Setting | None = None) -> Verdict:
+    """Judge a claimed bad local minimum (see the module docstring for the protocol).
+
+    ``setting``: a trusted setting to judge in (see :func:`validate`); default: the claim's own,
+    read as data."""
     cfg = config if isinstance(config, RefereeConfig) else RefereeConfig.from_mapping(config)
     tol = asdict(cfg)
-    setting, problems = validate(claim, cfg)
+    setting, problems = validate(claim, cfg, setting)
+    if claim.kind != "local_min":
+        problems.append(f"claim kind {claim.kind!r} is judged by the path protocol, not this one")
     if problems:
         return Verdict("invalid", problems, {}, tol)
     dev = resolve_device(device)
@@ -532,15 +559,16 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
     return Verdict("bad_local_min", reasons, ev, tol, polished=params)
 
 
-def judge_safely(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None, device: str = "auto") -> Verdict:
+def judge_safely(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None, device: str = "auto",
+                 *, setting: Setting | None = None) -> Verdict:
     """:func:`judge` (or :func:`arena.referee.paths.judge_path` for path claims); a crash inside the
-    protocol becomes an ``invalid`` verdict with its traceback."""
+    protocol becomes an ``invalid`` verdict with its traceback. ``setting``: see :func:`validate`."""
     try:
         if claim.kind == "path":
             from arena.referee.paths import judge_path
 
-            return judge_path(claim, config, device)
-        return judge(claim, config, device)
+            return judge_path(claim, config, device, setting=setting)
+        return judge(claim, config, device, setting=setting)
     except Exception as exc:  # noqa: BLE001 - any failure must leave a verdict behind
         return Verdict("invalid", [f"referee failed: {exc.__class__.__name__}: {exc}"],
                        {"traceback": traceback.format_exc()}, asdict(RefereeConfig()))

@@ -50,7 +50,7 @@ def test_d3_multiplicative_path_settles_at_the_dead_loss():
 
 
 def test_sampled_paths_and_bad_ones():
-    claim = zoo.a12_path()
+    claim = zoo.a12_path(t_end=64.0)  # a sampled path must itself span 2 decades of t (0.25 .. 64)
     s = Setting.from_config(claim.setting)
     t, pts, _ = path_points(claim, s)
     sampled = zoo.a12_path()
