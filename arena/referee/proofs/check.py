@@ -27,6 +27,7 @@ from arena.referee.proofs.balls import dead_is_zero
 KINDS = ("strict_minimum", "convex_in_outputs")
 LABEL = "proof (ball arithmetic: python-flint arb, 128-bit midpoints)"
 RADII = (1e-6, 1e-9, 1e-3)  # relative to max(1, max |θ₀|)
+MAX_STRICT_PARAMS = 600  # the strict test costs ~n·P² ball operations (about 5 s at 600 parameters)
 
 
 @dataclass
@@ -65,12 +66,18 @@ def kinds_for(setting: Setting) -> tuple[str, ...]:
     name = setting.neuron.name
     if m.hidden and (name in PIECEWISE_LINEAR or dead_is_zero(name, setting.neuron.params)):
         return ("convex_in_outputs",)
+    if setting.num_params > MAX_STRICT_PARAMS:
+        raise NotCertified(f"{setting.num_params} parameters > {MAX_STRICT_PARAMS}: the strict-minimum proof "
+                           "is not attempted at this size")
     return ("strict_minimum",)
 
 
 def witness_loss(setting: Setting, X: torch.Tensor, y: torch.Tensor, point: Sequence[float]) -> arb:
+    model = Model.of(setting)
+    if len(point) != model.num_params:
+        raise NotCertified(f"witness point has {len(point)} coordinates, the setting has {model.num_params}")
     Xa, ya = exact_data(X, y)
-    return Model.of(setting).empirical_loss(box(list(point), 0.0), Xa, ya)
+    return model.empirical_loss(box(list(point), 0.0), Xa, ya)
 
 
 def _hex(values: Sequence[float]) -> list[str]:
@@ -174,7 +181,7 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
             return _check(setting, claim, cert, X, y, centre, radius, point, kind, stated)
     except NotCertified as exc:
         return False, [f"re-derivation failed: {exc}"]
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
         return False, [f"malformed certificate: {exc.__class__.__name__}: {exc}"]
 
 

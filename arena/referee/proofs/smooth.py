@@ -130,11 +130,14 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
         return loss, grad, None
     q = [derivs[i][2] / n for i in range(n)]
     H = (Jm.transpose() * arb_mat([[q[i] * e for e in J[i]] for i in range(n)])).tolist()
+    Xt = arb_mat(xt)
+    XtT = Xt.transpose()
     for ins, s1, s2, vj, vcol in blocks:
+        cross = XtT * arb_mat([[r[i] * s1[i]] for i in range(n)])  # Σ_i r_i σ'(z_ij) x̃_i
+        inner = XtT * arb_mat([[r[i] * s2[i] * e for e in xt[i]] for i in range(n)])  # Σ_i r_i σ''(z_ij) x̃_i x̃_iᵀ
         for a, ca in enumerate(ins):
-            cross = sum((r[i] * s1[i] * xt[i][a] for i in range(n)), arb(0))
-            H[ca][vcol] += cross
-            H[vcol][ca] += cross
+            H[ca][vcol] += cross[a, 0]
+            H[vcol][ca] += cross[a, 0]
             for b, cb in enumerate(ins):
-                H[ca][cb] += vj * sum((r[i] * s2[i] * xt[i][a] * xt[i][b] for i in range(n)), arb(0))
+                H[ca][cb] += vj * inner[a, b]
     return loss, grad, arb_mat(H)
