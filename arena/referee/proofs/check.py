@@ -23,8 +23,9 @@ from arena.referee.proofs.model import Model, box, exact_data
 from arena.referee.proofs.piecewise import PIECEWISE_LINEAR, reduce, reduced_derivatives
 from arena.referee.proofs.smooth import StrictMinimum, one_hidden_derivatives, strict_minimum
 from arena.referee.proofs.balls import dead_is_zero
+from arena.referee.proofs.concave import CONVEX_NEURONS, concave_minimum
 
-KINDS = ("strict_minimum", "convex_in_outputs")
+KINDS = ("strict_minimum", "convex_in_outputs", "concave_outputs")
 LABEL = "proof (ball arithmetic: python-flint arb, 128-bit midpoints)"
 RADII = (1e-6, 1e-9, 1e-3)  # relative to max(1, max |θ₀|)
 MAX_STRICT_PARAMS = 600  # the strict test costs ~n·P² ball operations (about 5 s at 600 parameters)
@@ -58,6 +59,9 @@ def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[
         over_m = [yi * fi for yi, fi in zip(ya, model.outputs(over, Xa))]
         grad, hess = reduced_derivatives(model, red, ya, at_m, over_m)
         return Derivation(kind, strict_minimum(model.empirical_loss(at, Xa, ya), grad, hess, r), red.coords, red.note)
+    if kind == "concave_outputs":
+        lemma, coords, note = concave_minimum(model, list(centre), radius, Xa, ya, X.tolist(), y.tolist())
+        return Derivation(kind, lemma, coords, note)
     raise NotCertified(f"unknown certificate kind {kind!r}; known: {list(KINDS)}")
 
 
@@ -66,10 +70,16 @@ def kinds_for(setting: Setting) -> tuple[str, ...]:
     name = setting.neuron.name
     if m.hidden and (name in PIECEWISE_LINEAR or dead_is_zero(name, setting.neuron.params)):
         return ("convex_in_outputs",)
+    if len(m.hidden) == 1 and name in CONVEX_NEURONS:
+        first = ("concave_outputs",)
+    else:
+        first = ()
     if setting.num_params > MAX_STRICT_PARAMS:
+        if first:
+            return first
         raise NotCertified(f"{setting.num_params} parameters > {MAX_STRICT_PARAMS}: the strict-minimum proof "
                            "is not attempted at this size")
-    return ("strict_minimum",)
+    return first + ("strict_minimum",)
 
 
 def witness_loss(setting: Setting, X: torch.Tensor, y: torch.Tensor, point: Sequence[float]) -> arb:
@@ -97,6 +107,8 @@ def _distance(a: Sequence[float], b: Sequence[float]) -> arb:
 
 def _statement(d: Derivation, minimum: arb, witness: arb, radius: float) -> str:
     what = ("a unique strict local minimiser θ* in the ball B(θ₀, r)" if d.kind == "strict_minimum" else
+            f"a local minimiser θ* (non-strict: {d.note}) with L >= L(θ*) = G(c*) on the whole box"
+            if d.kind == "concave_outputs" else
             f"a local minimiser θ* (non-strict: {d.note}) with L >= L(θ*) on the whole box")
     return (f"{what}, r = {radius:g}, ‖θ* − θ₀‖ <= {float_up(d.lemma.distance):.3g}; λ_min >= "
             f"{float_down(d.lemma.mu):.4g} over the box in {len(d.coords)} coordinate(s), ‖∇L(θ₀)‖ <= "

@@ -50,6 +50,7 @@ class StrictMinimum:
     mu: arb  # lower bound of λ_min over the box
     radius: arb
     coordinates: int
+    shift: arb | None = None  # ‖θ* − θ₀‖ when θ* is built explicitly rather than found by the lemma
 
     @property
     def holds(self) -> bool:
@@ -62,7 +63,7 @@ class StrictMinimum:
 
     @property
     def distance(self) -> arb:
-        return (self.grad_norm / self.mu).upper()
+        return self.shift if self.shift is not None else (self.grad_norm / self.mu).upper()
 
     def failure(self) -> str | None:
         if not self.mu > 0:

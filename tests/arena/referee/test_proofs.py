@@ -11,6 +11,7 @@ import torch
 from scipy.optimize import minimize
 
 from arena.attackers.all_dead import AllDead
+from arena.attackers.concavity_trap import ConcavityTrap
 from arena.attackers.dead_relu import DeadRelu
 from arena.attackers.linear_region import LinearRegion
 from arena.attackers.logistic_dead import LogisticDead
@@ -115,6 +116,19 @@ def test_linear_region_of_leaky_relu_is_proved_at_eight_ninths():
     assert lo <= 8 / 9 <= hi  # the best affine fit of the Yun–Sra–Jadbabaie data
     assert len(cert["coordinates"]) == 2  # x₁ + x₂ = 1 on the data: 2 independent columns, decided over Q
     assert check(claim, cert)[0]
+
+
+def test_concavity_trap_is_proved_by_exact_kkt_multipliers():
+    s = _setting([2], "softplus", input_dim=1)
+    claim = _attack(ConcavityTrap(), s)
+    cert = _certify_claim(claim)
+    assert cert["proof"] is True and cert["kind"] == "concave_outputs", cert.get("reason")
+    lo, hi = map(float, cert["minimum_loss"])
+    assert lo <= 8 / 9 <= hi and hi - lo < 1e-12  # A5 with p = 2: L* = 8/9
+    assert check(claim, cert)[0]
+    flipped = copy.deepcopy(claim)  # a positive output weight: f is no longer concave, no proof
+    flipped.theta["layers.1.weight"] = flipped.theta["layers.1.weight"].abs()
+    assert _certify_claim(flipped)["proof"] is False
 
 
 def test_referee_attaches_a_proof_to_an_all_dead_bad_minimum():
