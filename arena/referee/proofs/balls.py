@@ -89,9 +89,10 @@ def inside(x: arb, pair: Sequence[str]) -> bool:
 
 def sqr(x: arb) -> arb:
     """x² with a non-negative enclosure (x*x of a ball across 0 would dip below 0)."""
+    if not x.contains(0):
+        return x * x  # a ball of one sign: the product stays >= 0 (and as tight as arb makes it)
     u = x.abs_upper()
-    lo = arb(0) if x.contains(0) else x.abs_lower()
-    return arb.union(lo * lo, u * u)
+    return arb.union(arb(0), u * u)
 
 
 def norm_upper(values: Sequence[arb]) -> arb:

@@ -38,6 +38,7 @@ class Reduction:
     coords: list[int]
     J: list[list[arb]]
     kept: list[int]
+    Jq: list[list[Fraction]] = field(default_factory=list)  # the same columns as exact rationals
     dead_units: list[int] = field(default_factory=list)
     patterns: int = 0
     note: str = ""
@@ -87,7 +88,8 @@ def _constant_reduction(model: Model, X: arb_mat, kept: list[int], note: str) ->
     coords += [model.index("skip.weight", 0, k) for k in range(model.d)] if model.skip else []
     J = [([arb(1)] if model.bias else []) + ([X[i, k] for k in range(model.d)] if model.skip else [])
          for i in kept]
-    return Reduction(coords, J, kept, dead_units=list(range(model.hidden[0])), note=note)
+    Jq = [[Fraction(float(e.mid())) for e in row] for row in J]  # exact: data entries are floats
+    return Reduction(coords, J, kept, Jq, dead_units=list(range(model.hidden[0])), note=note)
 
 
 def _pattern_reduction(model: Model, centre: list[float], X: arb_mat, S: dict[int, list[float]], kept: list[int],
@@ -115,8 +117,10 @@ def _pattern_reduction(model: Model, centre: list[float], X: arb_mat, S: dict[in
         ks += [d] if model.bias and not ones else []
         for k in ks:
             red.coords.append(model.index("layers.0.weight", rep, k) if k < d else model.index("layers.0.bias", rep))
-            for row, i in zip(red.J, kept):
-                row.append(exact(v[rep]) * exact(S[i][rep]) * _xt(model, X, i)[k])
+            for row, qrow, i in zip(red.J, red.Jq, kept):
+                x = _xt(model, X, i)[k]
+                row.append(exact(v[rep]) * exact(S[i][rep]) * x)  # a ball around the exact product
+                qrow.append(Fraction(v[rep]) * Fraction(S[i][rep]) * Fraction(float(x.mid())))
     red.note = (f"{len(dead)} unit(s) dead on every sample that carries loss, {len(groups)} activation "
                 f"pattern(s), {len(kept)} of {n} samples off the loss's flat region")
     return red
@@ -130,15 +134,14 @@ def independent(red: Reduction) -> Reduction:
     """
     if not red.coords or not red.J:
         return red
-    rows = [[fmpq(*Fraction(float(e.mid())).as_integer_ratio()) for e in row] for row in red.J]
-    if any(not e.is_exact() for row in red.J for e in row):
-        raise NotCertified("inexact Jacobian column")
+    rows = [[fmpq(q.numerator, q.denominator) for q in row] for row in red.Jq]
     rref, rank = fmpq_mat(rows).rref()
     pivots = []
     for r in range(rank):
         pivots.append(next(c for c in range(rref.ncols()) if rref[r, c] != 0))
     red.coords = [red.coords[c] for c in pivots]
     red.J = [[row[c] for c in pivots] for row in red.J]
+    red.Jq = [[row[c] for c in pivots] for row in red.Jq]
     return red
 
 
