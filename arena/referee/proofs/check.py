@@ -23,9 +23,9 @@ from arena.referee.proofs.model import Model, box, exact_data
 from arena.referee.proofs.piecewise import PIECEWISE_LINEAR, reduce, reduced_derivatives
 from arena.referee.proofs.smooth import StrictMinimum, one_hidden_derivatives, strict_minimum
 from arena.referee.proofs.balls import dead_is_zero
-from arena.referee.proofs.concave import CONVEX_NEURONS, concave_minimum
+from arena.referee.proofs.concave import CONVEX_NEURONS, concave_minimum, constant_fit_minimum
 
-KINDS = ("strict_minimum", "convex_in_outputs", "concave_outputs")
+KINDS = ("strict_minimum", "convex_in_outputs", "concave_outputs", "constant_fit")
 LABEL = "proof (ball arithmetic: python-flint arb, 128-bit midpoints)"
 RADII = (1e-6, 1e-9, 1e-3)  # relative to max(1, max |θ₀|)
 MAX_STRICT_PARAMS = 600  # the strict test costs ~n·P² ball operations (about 5 s at 600 parameters)
@@ -62,6 +62,9 @@ def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[
     if kind == "concave_outputs":
         lemma, coords, note = concave_minimum(model, list(centre), radius, Xa, ya, X.tolist(), y.tolist())
         return Derivation(kind, lemma, coords, note)
+    if kind == "constant_fit":
+        lemma, coords, note = constant_fit_minimum(model, list(centre), radius, Xa, ya, X.tolist(), y.tolist())
+        return Derivation(kind, lemma, coords, note)
     raise NotCertified(f"unknown certificate kind {kind!r}; known: {list(KINDS)}")
 
 
@@ -69,7 +72,7 @@ def kinds_for(setting: Setting) -> tuple[str, ...]:
     m = setting.mlp
     name = setting.neuron.name
     if m.hidden and (name in PIECEWISE_LINEAR or dead_is_zero(name, setting.neuron.params)):
-        return ("convex_in_outputs",)
+        return ("convex_in_outputs", "constant_fit")
     if len(m.hidden) == 1 and name in CONVEX_NEURONS:
         first = ("concave_outputs",)
     else:
@@ -108,7 +111,7 @@ def _distance(a: Sequence[float], b: Sequence[float]) -> arb:
 def _statement(d: Derivation, minimum: arb, witness: arb, radius: float) -> str:
     what = ("a unique strict local minimiser θ* in the ball B(θ₀, r)" if d.kind == "strict_minimum" else
             f"a local minimiser θ* (non-strict: {d.note}) with L >= L(θ*) = G(c*) on the whole box"
-            if d.kind == "concave_outputs" else
+            if d.kind in ("concave_outputs", "constant_fit") else
             f"a local minimiser θ* (non-strict: {d.note}) with L >= L(θ*) on the whole box")
     return (f"{what}, r = {radius:g}, ‖θ* − θ₀‖ <= {float_up(d.lemma.distance):.3g}; λ_min >= "
             f"{float_down(d.lemma.mu):.4g} over the box in {len(d.coords)} coordinate(s), ‖∇L(θ₀)‖ <= "

@@ -71,17 +71,11 @@ def concave_minimum(model: Model, centre: list[float], radius: float, X: arb_mat
     if not all(aj + r < 0 for aj in a):
         raise NotCertified("an output weight is not negative on the whole box")
     Q = kkt_multipliers(line_coordinate(Xf), yf)
-    lname, lp = model.loss
     bias = [exact(centre[model.index("layers.0.bias", j)]) for j in range(h)]
     const = sum((aj * sigma_derivs(name, p, bj)[0] for aj, bj in zip(a, bias)), arb(0))
     c0 = exact(float((const + exact(centre[model.index("layers.1.bias", 0)])).mid()))
-    G = [loss_derivs(lname, lp, yi * c0) for yi in y]
-    value = sum((g[0] for g in G), arb(0)) / n
-    slope = sum((g[1] * yi for g, yi in zip(G, y)), arb(0)) / n
-    curv = sum((loss_derivs(lname, lp, yi * arb(c0.mid(), r))[2] for yi in y), arb(0)) / n
-    lemma = StrictMinimum(value, norm_upper([slope]), curv.lower() if curv > 0 else arb(0), r, 1)
-    c_star = arb.union(c0 - lemma.distance, c0 + lemma.distance) if lemma.holds else c0
-    if not loss_derivs(lname, lp, c_star)[1] <= 0:
+    lemma, c_star = best_constant(model, y, n, c0, r)
+    if not loss_derivs(model.loss[0], model.loss[1], c_star)[1] <= 0:
         raise NotCertified("ℓ'(c*) is not <= 0: no concavity multiplier")
     a0_star = c_star - const
     moves = [exact(centre[model.index("layers.0.weight", j, k)]) for j in range(h) for k in range(model.d)]
@@ -93,3 +87,59 @@ def concave_minimum(model: Model, centre: list[float], radius: float, X: arb_mat
     note = (f"every output weight < 0 on the box, so f is concave in x; {len(Q)} concavity constraint(s) with "
             "exact multipliers >= 0; the best constant c* certified")
     return lemma, [model.index("layers.1.bias", 0)], note
+
+
+def best_constant(model: Model, ys: list[arb], n: int, c0: arb, r: arb) -> tuple[StrictMinimum, arb]:
+    """The one-dimensional lemma for G(c) = (1/n) Σ ℓ(y_i c) on [c0 − r, c0 + r]: (lemma, ball of c*)."""
+    lname, lp = model.loss
+    G = [loss_derivs(lname, lp, yi * c0) for yi in ys]
+    value = sum((g[0] for g in G), arb(0)) / n
+    slope = sum((g[1] * yi for g, yi in zip(G, ys)), arb(0)) / n
+    curv = sum((loss_derivs(lname, lp, yi * arb(c0.mid(), r))[2] for yi in ys), arb(0)) / n
+    lemma = StrictMinimum(value, norm_upper([slope]), curv.lower() if curv > 0 else arb(0), r, 1)
+    c_star = arb.union(c0 - lemma.distance, c0 + lemma.distance) if lemma.holds else c0
+    return lemma, c_star
+
+
+def equal_class_means(Xf: list[list[float]], yf: list[float], kept: list[int]) -> bool:
+    """n₋·Σ_{y=+1} x_i == n₊·Σ_{y=−1} x_i in every column, exactly (over Q)."""
+    pos = [i for i in kept if yf[i] > 0]
+    neg = [i for i in kept if yf[i] < 0]
+    if not pos or not neg:
+        return False
+    return all(len(neg) * sum(Fraction(Xf[i][k]) for i in pos) == len(pos) * sum(Fraction(Xf[i][k]) for i in neg)
+               for k in range(len(Xf[0])))
+
+
+def constant_fit_minimum(model: Model, centre: list[float], radius: float, X: arb_mat, y: list[arb],
+                         Xf: list[list[float]], yf: list[float]) -> tuple[StrictMinimum, list[int], str]:
+    """An affine network at the best constant when the best affine fit is that constant.
+
+    On the box every unit keeps one piece on the samples that carry loss, so F lies in
+    V = span{1, input columns} there. If the class means of x coincide on those samples (checked over
+    Q), ∇Φ(c*·1) ⊥ V follows from G'(c*) = 0, so Φ(F(θ)) >= G(c*) on the box; θ* (output weights and
+    skip weights 0, output bias c*) lies in the box when those weights are already within r of 0
+    (gated units), and L(θ*) = G(c*).
+    """
+    from arena.referee.proofs.piecewise import constant_pieces, kept_samples
+
+    if not model.hidden or not model.bias:
+        raise NotCertified("the constant-fit argument needs a hidden layer and biases")
+    over = [arb(c, radius) for c in centre]
+    kept = kept_samples(model, over, X, y)
+    constant_pieces(model, over, X, kept)
+    if not equal_class_means(Xf, yf, kept):
+        raise NotCertified("the class means of x differ on the samples that carry loss: the best affine fit "
+                           "is not a constant")
+    top, r = len(model.hidden), exact(radius)
+    bias_at = model.index(f"layers.{top}.bias", 0)
+    c0 = exact(centre[bias_at])
+    lemma, c_star = best_constant(model, [y[i] for i in kept], len(y), c0, r)
+    moves = [exact(centre[model.index(f"layers.{top}.weight", 0, j)]) for j in range(model.hidden[-1])]
+    moves += [exact(centre[model.index("skip.weight", 0, k)]) for k in range(model.d)] if model.skip else []
+    moves.append(c_star - c0)
+    if lemma.holds and not all(abs(m) < r for m in moves):
+        raise NotCertified("the point θ* (output weights 0, output bias c*) is not inside the box")
+    lemma.shift = norm_upper(moves)
+    return lemma, [bias_at], (f"the network is affine in x on the {len(kept)} sample(s) that carry loss, whose class "
+                              "means coincide: the best constant c* is the best affine fit")

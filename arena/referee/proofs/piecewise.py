@@ -66,11 +66,10 @@ def reduce(model: Model, theta_box: list[arb], centre: list[float], X: arb_mat, 
     # samples off the loss's flat region are the only ones whose activation pattern matters
     S = {i: [_slope(name, p, z[i, j]) for j in range(h)] for i in kept}
     if len(model.hidden) > 1:
-        if not (dead_is_zero(name, p) and all(v == 0 for row in S.values() for v in row)):
-            raise NotCertified("deeper than one hidden layer and the first layer is not dead on every sample "
-                               "that carries loss")
-        return _constant_reduction(model, X, kept, note=f"every first-layer unit is dead on the {len(kept)} "
-                                   "sample(s) that carry loss")
+        if dead_is_zero(name, p) and all(v == 0 for row in S.values() for v in row):
+            return _constant_reduction(model, X, kept, note=f"every first-layer unit is dead on the {len(kept)} "
+                                       "sample(s) that carry loss")
+        return independent(_affine_reduction(model, theta_box, centre, X, kept))
     if any(v != v for row in S.values() for v in row):
         raise NotCertified(f"live units of the non-piecewise-linear neuron {name!r}")
     if name not in PIECEWISE_LINEAR and not dead_is_zero(name, p):
@@ -90,6 +89,66 @@ def _constant_reduction(model: Model, X: arb_mat, kept: list[int], note: str) ->
          for i in kept]
     Jq = [[Fraction(float(e.mid())) for e in row] for row in J]  # exact: data entries are floats
     return Reduction(coords, J, kept, Jq, dead_units=list(range(model.hidden[0])), note=note)
+
+
+def kept_samples(model: Model, theta_box: list[arb], X: arb_mat, y: list[arb]) -> list[int]:
+    """Samples whose margin is not beyond the hinge somewhere on the box (the others keep ℓ = 0)."""
+    margins = [yi * fi for yi, fi in zip(y, model.outputs(theta_box, X))]
+    return [i for i in range(len(y)) if not flat_region(model.loss[0], margins[i])]
+
+
+def constant_pieces(model: Model, theta_box: list[arb], X: arb_mat, kept: list[int]) -> list[list[Fraction]]:
+    """The slope of every hidden unit, the same on every kept sample over the box, or NotCertified."""
+    name, p = model.neuron
+    if name not in PIECEWISE_LINEAR:
+        raise NotCertified(f"neuron {name!r} is not piecewise linear")
+    slopes, h = [], X
+    for layer in range(len(model.hidden)):
+        z = model.layer_pre(theta_box, layer, h)
+        layer_slopes = []
+        for j in range(z.ncols()):
+            pieces = {_slope(name, p, z[i, j]) for i in kept}
+            if len(pieces) > 1:
+                raise NotCertified(f"unit {j} of hidden layer {layer} changes piece across the samples that carry "
+                                   "loss: the network is not affine there")
+            layer_slopes.append(Fraction(pieces.pop()) if pieces else Fraction(0))
+        slopes.append(layer_slopes)
+        h = arb_mat([[z[i, j] * exact(float(layer_slopes[j])) for j in range(z.ncols())] for i in range(z.nrows())])
+    return slopes
+
+
+def _affine_reduction(model: Model, theta_box: list[arb], centre: list[float], X: arb_mat,
+                      kept: list[int]) -> Reduction:
+    """Deep piecewise-linear networks whose every unit keeps ONE piece on all loss-carrying samples.
+
+    Then f(x_i; θ) = A(θ)·x_i + β(θ) on those samples for every θ in the box: F lies in the span of
+    the constant and input columns. With everything else frozen, F is affine in the incoming
+    weights of a first-layer unit j* whose exact gain g_j* (the product of the downstream weights
+    and slopes, computed over Q at θ₀) is not 0, with columns g_j*·x_i; with the output bias they
+    span that space.
+    """
+    slopes = constant_pieces(model, theta_box, X, kept)
+    top = len(model.hidden)
+    gain = [Fraction(centre[model.index(f"layers.{top}.weight", 0, j)]) for j in range(model.hidden[-1])]
+    for layer in range(top - 1, 0, -1):
+        gain = [g * s for g, s in zip(gain, slopes[layer])]
+        gain = [sum((gain[r] * Fraction(centre[model.index(f"layers.{layer}.weight", r, c)])
+                     for r in range(len(gain))), Fraction(0)) for c in range(model.hidden[layer - 1])]
+    gain = [g * s for g, s in zip(gain, slopes[0])]
+    star = max(range(len(gain)), key=lambda j: abs(gain[j]))
+    if gain[star] == 0:
+        raise NotCertified("every first-layer unit has gain 0 to the output: the reduction does not apply")
+    red = _constant_reduction(model, X, kept, note="")
+    red.dead_units = [j for j, s in enumerate(slopes[0]) if s == 0]
+    g_ball = arb(gain[star].numerator) / arb(gain[star].denominator)
+    for k in range(model.d):
+        red.coords.append(model.index("layers.0.weight", star, k))
+        for row, qrow, i in zip(red.J, red.Jq, kept):
+            row.append(g_ball * X[i, k])
+            qrow.append(gain[star] * Fraction(float(X[i, k].mid())))
+    red.note = (f"every unit keeps one piece on the {len(kept)} sample(s) that carry loss, so the network is affine "
+                "in x there")
+    return red
 
 
 def _pattern_reduction(model: Model, centre: list[float], X: arb_mat, S: dict[int, list[float]], kept: list[int],

@@ -118,6 +118,19 @@ def test_linear_region_of_leaky_relu_is_proved_at_eight_ninths():
     assert check(claim, cert)[0]
 
 
+def test_gated_linear_region_is_proved_by_the_constant_fit_argument():
+    # 1-D points t = (0, 1, 0.5) with labels (−, −, +): the class means coincide, so the best affine
+    # fit is the constant c* = −1/3 and the unit's output weight is 0 (a gated unit)
+    s = _setting([1], input_dim=1, loss="squared")
+    claim = _attack(LinearRegion(), s)
+    assert float(claim.theta["layers.1.weight"].abs().max()) < 1e-12
+    cert = _certify_claim(claim)
+    assert cert["proof"] is True and cert["kind"] == "constant_fit", cert.get("reason")
+    lo, hi = map(float, cert["minimum_loss"])
+    assert lo <= 8 / 9 <= hi
+    assert check(claim, cert)[0]
+
+
 def test_concavity_trap_is_proved_by_exact_kkt_multipliers():
     s = _setting([2], "softplus", input_dim=1)
     claim = _attack(ConcavityTrap(), s)
