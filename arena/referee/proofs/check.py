@@ -151,7 +151,8 @@ def _certify(setting, params, X, y, claim_theta, witnesses, start) -> dict[str, 
         if found:
             break
     if found is None:
-        raise NotCertified("; ".join(failures))
+        raise NotCertified("; ".join(dict.fromkeys(f.split(": ", 1)[0].split(" r=")[0] + ": " + f.split(": ", 1)[1]
+                                                   for f in failures)))
     d, radius = found
     points = [(src, setting.flatten({k: v.detach().double().cpu() for k, v in w.items()}))
               for src, w in witnesses if w is not None]

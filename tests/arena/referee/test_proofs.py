@@ -219,3 +219,53 @@ def test_leaderboard_marks_proved_broken_cells():
     cell = {"outcome": "broken", "failed_assumptions": [], "proof": True}
     assert cell_text([cell]) == "broken ✓"
     assert cell_text([{**cell, "proof": False}]) == "broken"
+
+
+@pytest.mark.parametrize("net, loss", [
+    ({"input_dim": 2, "hidden": [3], "neuron": "tanh", "skip": True}, "squared"),
+    ({"input_dim": 2, "hidden": [3], "neuron": "sigmoid"}, "logistic"),
+    ({"input_dim": 3, "hidden": [2], "neuron": {"name": "softplus", "beta": 2.0}}, "exponential"),
+    ({"input_dim": 2, "hidden": [2], "neuron": "exponential", "bias": False}, "squared"),
+    ({"input_dim": 2, "hidden": [], "skip": False}, "logistic"),
+])
+def test_ball_derivatives_enclose_autograd(net, loss):
+    """The enclosures of L, ∇L, ∇²L at a point contain float64 autograd's values (up to its rounding)."""
+    from flint import arb  # noqa: F401
+
+    from arena.referee.proofs.model import Model, box, exact_data
+    from arena.referee.proofs.smooth import one_hidden_derivatives
+
+    s = Setting.from_config({"network": net, "loss": loss})
+    g = torch.Generator().manual_seed(3)
+    X = torch.randn(7, net["input_dim"], generator=g, dtype=f64)
+    y = torch.where(torch.randn(7, generator=g, dtype=f64) > 0, 1.0, -1.0).to(f64)
+    v = s.flatten(s.init_params(generator=g))
+    f = lambda u: s.empirical_loss(s.unflatten(u), X, y)  # noqa: E731
+    G = torch.autograd.functional.jacobian(f, v)
+    H = torch.autograd.functional.hessian(f, v)
+    with precision():
+        Xa, ya = exact_data(X, y)
+        L, grad, hess = one_hidden_derivatives(Model.of(s), box(v.tolist(), 0.0), Xa, ya)
+        assert abs(float(L.mid()) - float(f(v))) < 1e-13
+        assert max(abs(float(a.mid()) - b) for a, b in zip(grad, G.tolist())) < 1e-12
+        P = len(grad)
+        assert max(abs(float(hess[i, j].mid()) - float(H[i, j])) for i in range(P) for j in range(P)) < 1e-11
+
+
+@pytest.mark.parametrize("net", [
+    {"input_dim": 2, "hidden": [3, 2], "neuron": {"name": "leaky_relu", "slope": 0.2}, "skip": True},
+    {"input_dim": 2, "hidden": [4], "neuron": "relu", "bias": False},
+    {"input_dim": 2, "hidden": [2], "neuron": "elu"},
+])
+def test_ball_loss_of_any_depth_encloses_the_float_loss(net):
+    from arena.referee.proofs.model import Model, box, exact_data
+
+    s = Setting.from_config({"network": net, "loss": {"name": "poly_hinge", "p": 3}})
+    g = torch.Generator().manual_seed(5)
+    X = torch.randn(9, 2, generator=g, dtype=f64)
+    y = torch.where(torch.randn(9, generator=g, dtype=f64) > 0, 1.0, -1.0).to(f64)
+    theta = s.init_params(generator=g)
+    with precision():
+        Xa, ya = exact_data(X, y)
+        L = Model.of(s).empirical_loss(box(s.flatten(theta).tolist(), 0.0), Xa, ya)
+    assert abs(float(L.mid()) - float(s.empirical_loss(theta, X, y))) < 1e-13
