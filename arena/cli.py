@@ -21,6 +21,10 @@ def _parse_value(text: str):
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.check_certificate:
+        from arena.referee.proofs.recheck import run_cli
+
+        return run_cli(args.claims)
     from arena.claims import ClaimFileError, load_claim
     from arena.landscape.setting import code_refusal
     from arena.referee.judge import RefereeConfig, judge_safely
@@ -157,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("claims", nargs="+", type=Path, help="claim.json files (or folders holding one)")
     verify.add_argument("--json", action="store_true", help="print one JSON object per claim")
     verify.add_argument("--device", default="auto", help="auto (cuda when present), cpu or cuda")
+    verify.add_argument("--check-certificate", action="store_true",
+                        help="re-check the proof certificate of each claim (or verdict.json / match folder) "
+                             "in ball arithmetic instead of judging; exit 1 if one fails")
     verify.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a referee tolerance, e.g. --set restarts=128")
     verify.add_argument("--allow-custom-network", action="store_true",

@@ -29,6 +29,7 @@ def collect(out_dir: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
                 "reason": r.get("reason", ""),
                 "loss": (r.get("verdict") or {}).get("loss"),
                 "gap": (r.get("verdict") or {}).get("gap"),
+                "proof": r.get("proof") is True,
                 "match_dir": str(path.parent),
             })
         except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -60,6 +61,8 @@ def cell_text(cells: list[dict[str, Any]]) -> str:
     counts = Counter(c["outcome"] for c in cells)
     top = next(o for o in SEVERITY if counts[o])
     text = top
+    if top == "broken" and any(c.get("proof") for c in cells if c["outcome"] == top):
+        text += " ✓"  # proved: a certificate that `arena verify --check-certificate` re-checks
     if top in ("out_of_scope", "out_of_scope?"):
         failed = sorted({a for c in cells if c["outcome"] == top for a in c["failed_assumptions"]})
         if failed:
@@ -87,6 +90,7 @@ def render_markdown(board: dict[str, Any]) -> str:
              "`broken`: a verified bad local minimum with every assumption of the defender's guarantee "
              "holding; `out_of_scope (a)`: verified, but assumption `a` fails; `held`: no claim survived "
              "the referee; `incompatible`: the attack does not apply; `error`: a crash (see the match folder).",
+             "", "`broken ✓`: the bad local minimum is also proved (see docs/proofs.md).",
              "", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
     lines += ["", "| defender | broken | out_of_scope | held | errors |", "|---|---|---|---|---|"]

@@ -268,6 +268,7 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         save_claim(claim, match_dir / "claim.json")
         _write_json(match_dir / "verdict.json", v.to_dict())
         result["verdict"] = v.to_dict()
+        result["proof"] = v.evidence.get("proof") is True  # a certificate checked in ball arithmetic
         return _finish(result, match_dir, timings, started)
     except Exception as exc:  # noqa: BLE001 - every crash becomes an `error` result with its traceback
         tb = traceback.format_exc()

@@ -81,6 +81,7 @@ class RefereeConfig:
     max_path_evaluations: float = 2e8  # points × samples × parameters of the densified path
     allow_custom_network: bool = False  # honour a claim's network _target_ (the user's opt-in)
     seed: int = 0
+    certify: bool = True  # try a ball-arithmetic proof of every bad_local_min (arena.referee.proofs)
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any] | None) -> "RefereeConfig":
@@ -536,8 +537,9 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
         ev["witness_train_error"] = float(setting.train_error(wparams, X, y))
         best = min(best, ev["witness_loss"])
     search = badness_search(setting, X, y, cfg, dev) if cfg.restarts > 0 else None
+    search_best = None
     if search is not None:
-        search.pop("best_params")
+        search_best = search.pop("best_params")
         ev["search"] = search
         best = min(best, search["best_loss"])
     timings["badness"] = time.perf_counter() - t
@@ -556,6 +558,10 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
     reasons.append(f"lower loss {best:.6g} found by the {source}: gap {ev['gap']:.6g}")
     if ev["train_error"] > 0:
         reasons.append(f"training error {ev['train_error']:.3g} at the minimum")
+    if cfg.certify:
+        from arena.referee.proofs import attach_proof
+
+        attach_proof(ev, reasons, setting, params, X, y, claim, search_best)
     return Verdict("bad_local_min", reasons, ev, tol, polished=params)
 
 

@@ -71,6 +71,7 @@ def test_single_process_tournament_breaks_relu_and_resumes(tmp_path):
     assert cells[("softplus", "dead_relu")]["outcome"] == "held"
     result = json.loads((out / "matches" / "dead_relu__none__relu_1hidden__s0" / "result.json").read_text())
     assert result["verdict"]["verdict"] == "bad_local_min" and result["verdict"]["gap"] > 0.1
+    assert result["proof"] is True and result["verdict"]["evidence"]["proof_certificate"]["kind"] == "convex_in_outputs"
     for key in ("config", "config_hash", "versions", "timings", "seed", "guarantee"):
         assert key in result
     assert (out / "matches" / "dead_relu__none__relu_1hidden__s0" / "claim.safetensors").is_file()
@@ -93,7 +94,7 @@ def test_multirun_one_match_per_job_and_leaderboard_callback(tmp_path):
     assert len(board["cells"]) == 4
     assert {c["outcome"] for c in board["cells"] if c["defender"] == "none"} == {"broken"}
     md = (out / "leaderboard.md").read_text()
-    assert "| none | broken 2/2 |" in md
+    assert "| none | broken ✓ 2/2 |" in md  # proved: the dead-unit minimum has a ball-arithmetic certificate
 
 
 def test_leaderboard_rebuild_keeps_results_and_reports_unreadable_ones(tmp_path):

@@ -1,0 +1,241 @@
+"""Certificates: build one for a judged bad local minimum, and re-check one from the claim alone.
+
+:func:`derive` is the single computation both sides run: from the claim's data, a centre θ₀ and a
+radius r (floats written exactly as hex), it re-derives every bound in ball arithmetic. :func:`certify`
+picks θ₀ (the referee's polished point), r and a witness; :func:`check` trusts nothing of the
+certificate but these inputs: every stated number must contain (or be implied by) what it re-derives,
+and the conclusions are drawn from the re-derived numbers.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import torch
+from flint import arb
+
+from arena.landscape.setting import Setting
+from arena.referee.proofs.balls import (NotCertified, exact, float_down, float_up, inside, interval, norm_upper,
+                                        precision)
+from arena.referee.proofs.model import Model, box, exact_data
+from arena.referee.proofs.piecewise import PIECEWISE_LINEAR, reduce, reduced_derivatives
+from arena.referee.proofs.smooth import StrictMinimum, one_hidden_derivatives, strict_minimum
+from arena.referee.proofs.balls import dead_is_zero
+from arena.referee.proofs.concave import CONVEX_NEURONS, concave_minimum, constant_fit_minimum
+
+KINDS = ("strict_minimum", "convex_in_outputs", "concave_outputs", "constant_fit")
+LABEL = "proof (ball arithmetic: python-flint arb, 128-bit midpoints)"
+RADII = (1e-6, 1e-9, 1e-3)  # relative to max(1, max |θ₀|)
+MAX_STRICT_PARAMS = 600  # the strict test costs ~n·P² ball operations (about 5 s at 600 parameters)
+
+
+@dataclass
+class Derivation:
+    kind: str
+    lemma: StrictMinimum
+    coords: list[int]
+    note: str
+
+
+def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[float], radius: float,
+           kind: str) -> Derivation:
+    """Every bound of a certificate of ``kind`` at (centre, radius), in ball arithmetic."""
+    model = Model.of(setting)
+    if len(centre) != model.num_params:
+        raise NotCertified(f"centre has {len(centre)} coordinates, the setting has {model.num_params}")
+    Xa, ya = exact_data(X, y)
+    at, over = box(list(centre), 0.0), box(list(centre), radius)
+    r = exact(radius)
+    if kind == "strict_minimum":
+        loss, grad, _ = one_hidden_derivatives(model, at, Xa, ya, hessian=False)
+        _, _, hess = one_hidden_derivatives(model, over, Xa, ya)
+        return Derivation(kind, strict_minimum(loss, grad, hess, r), list(range(model.num_params)),
+                          "all coordinates")
+    if kind == "convex_in_outputs":
+        red = reduce(model, over, list(centre), Xa, ya)
+        at_m = [yi * fi for yi, fi in zip(ya, model.outputs(at, Xa))]
+        over_m = [yi * fi for yi, fi in zip(ya, model.outputs(over, Xa))]
+        grad, hess = reduced_derivatives(model, red, ya, at_m, over_m)
+        return Derivation(kind, strict_minimum(model.empirical_loss(at, Xa, ya), grad, hess, r), red.coords, red.note)
+    if kind == "concave_outputs":
+        lemma, coords, note = concave_minimum(model, list(centre), radius, Xa, ya, X.tolist(), y.tolist())
+        return Derivation(kind, lemma, coords, note)
+    if kind == "constant_fit":
+        lemma, coords, note = constant_fit_minimum(model, list(centre), radius, Xa, ya, X.tolist(), y.tolist())
+        return Derivation(kind, lemma, coords, note)
+    raise NotCertified(f"unknown certificate kind {kind!r}; known: {list(KINDS)}")
+
+
+def kinds_for(setting: Setting) -> tuple[str, ...]:
+    m = setting.mlp
+    name = setting.neuron.name
+    if m.hidden and (name in PIECEWISE_LINEAR or dead_is_zero(name, setting.neuron.params)):
+        return ("convex_in_outputs", "constant_fit")
+    if len(m.hidden) == 1 and name in CONVEX_NEURONS:
+        first = ("concave_outputs",)
+    else:
+        first = ()
+    if setting.num_params > MAX_STRICT_PARAMS:
+        if first:
+            return first
+        raise NotCertified(f"{setting.num_params} parameters > {MAX_STRICT_PARAMS}: the strict-minimum proof "
+                           "is not attempted at this size")
+    return first + ("strict_minimum",)
+
+
+def witness_loss(setting: Setting, X: torch.Tensor, y: torch.Tensor, point: Sequence[float]) -> arb:
+    model = Model.of(setting)
+    if len(point) != model.num_params:
+        raise NotCertified(f"witness point has {len(point)} coordinates, the setting has {model.num_params}")
+    Xa, ya = exact_data(X, y)
+    return model.empirical_loss(box(list(point), 0.0), Xa, ya)
+
+
+def _hex(values: Sequence[float]) -> list[str]:
+    return [float(v).hex() for v in values]
+
+
+def _unhex(values: Sequence[str]) -> list[float]:
+    out = [float.fromhex(v) for v in values]
+    if not all(math.isfinite(v) for v in out):
+        raise ValueError("non-finite number in the certificate")
+    return out
+
+
+def _distance(a: Sequence[float], b: Sequence[float]) -> arb:
+    return norm_upper([exact(x) - exact(y) for x, y in zip(a, b)])
+
+
+def _statement(d: Derivation, minimum: arb, witness: arb, radius: float) -> str:
+    what = ("a unique strict local minimiser θ* in the ball B(θ₀, r)" if d.kind == "strict_minimum" else
+            f"a local minimiser θ* (non-strict: {d.note}) with L >= L(θ*) = G(c*) on the whole box"
+            if d.kind in ("concave_outputs", "constant_fit") else
+            f"a local minimiser θ* (non-strict: {d.note}) with L >= L(θ*) on the whole box")
+    return (f"{what}, r = {radius:g}, ‖θ* − θ₀‖ <= {float_up(d.lemma.distance):.3g}; λ_min >= "
+            f"{float_down(d.lemma.mu):.4g} over the box in {len(d.coords)} coordinate(s), ‖∇L(θ₀)‖ <= "
+            f"{float_up(d.lemma.grad_norm):.3g}; L(θ*) in [{float_down(minimum):.9g}, {float_up(minimum):.9g}] "
+            f"and the witness's loss <= {float_up(witness):.9g} < L(θ*): bad")
+
+
+def certify(setting: Setting, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor, *,
+            claim_theta: Mapping[str, torch.Tensor] | None = None,
+            witnesses: Sequence[tuple[str, Mapping[str, torch.Tensor] | None]] = ()) -> dict[str, Any]:
+    """A certificate for the judged point ``params`` (float64), or ``{"proof": False, "reason": ...}``."""
+    start = time.perf_counter()
+    try:
+        with precision():
+            return _certify(setting, params, X.double(), y.double(), claim_theta, witnesses, start)
+    except NotCertified as exc:
+        return {"proof": False, "reason": str(exc), "seconds": round(time.perf_counter() - start, 3)}
+
+
+def _certify(setting, params, X, y, claim_theta, witnesses, start) -> dict[str, Any]:
+    Model.of(setting)
+    centre = setting.flatten({k: v.detach().double().cpu() for k, v in params.items()}).tolist()
+    scale = max(1.0, max(abs(v) for v in centre))
+    found, failures = None, []
+    for kind in kinds_for(setting):
+        for rel in RADII:
+            radius = rel * scale
+            try:
+                d = derive(setting, X, y, centre, radius, kind)
+            except NotCertified as exc:
+                failures.append(f"{kind} r={radius:g}: {exc}")
+                continue
+            if d.lemma.holds:
+                found = (d, radius)
+                break
+            failures.append(f"{kind} r={radius:g}: {d.lemma.failure()}")
+        if found:
+            break
+    if found is None:
+        raise NotCertified("; ".join(dict.fromkeys(f.split(": ", 1)[0].split(" r=")[0] + ": " + f.split(": ", 1)[1]
+                                                   for f in failures)))
+    d, radius = found
+    points = [(src, setting.flatten({k: v.detach().double().cpu() for k, v in w.items()}))
+              for src, w in witnesses if w is not None]
+    if not points:
+        raise NotCertified("no witness point with a lower loss to enclose")
+    src, point = min(points, key=lambda sp: float(setting.empirical_loss(setting.unflatten(sp[1]), X, y)))
+    wl = witness_loss(setting, X, y, point.tolist())
+    minimum = d.lemma.minimum_loss
+    if not wl < minimum:
+        raise NotCertified(f"the witness's loss {wl.str(8)} is not certified below the minimum's {minimum.str(8)}")
+    cert = {"proof": True, "kind": d.kind, "label": LABEL, "statement": _statement(d, minimum, wl, radius),
+            "centre": _hex(centre), "radius": repr(radius), "coordinates": d.coords,
+            "mu_lower": repr(float_down(d.lemma.mu)), "grad_norm_upper": repr(float_up(d.lemma.grad_norm)),
+            "loss_at_centre": interval(d.lemma.loss_at_centre), "minimum_loss": interval(minimum),
+            "distance_to_minimiser_upper": repr(float_up(d.lemma.distance)),
+            "witness": {"source": src, "point": _hex(point.tolist()), "loss": interval(wl)}}
+    if claim_theta is not None:
+        theta = setting.flatten({k: v.detach().double().cpu() for k, v in claim_theta.items()}).tolist()
+        cert["claim_distance_upper"] = repr(float_up(_distance(theta, centre) + d.lemma.distance))
+    cert["seconds"] = round(time.perf_counter() - start, 3)
+    return cert
+
+
+def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
+    """Re-check a certificate against the claim's data alone: (ok, one line per finding)."""
+    if not isinstance(cert, Mapping) or cert.get("proof") is not True:
+        return False, ["the verdict carries no proof (proof: false or no certificate)"]
+    network = claim.setting.get("network") if isinstance(claim.setting, Mapping) else None
+    if not isinstance(network, Mapping) or "_target_" in network:
+        return False, ["the claim's network is not the built-in MLP: nothing to re-check"]
+    try:
+        setting = Setting.from_config(claim.setting)
+        centre = _unhex(cert["centre"])
+        radius = float(cert["radius"])
+        point = _unhex(cert["witness"]["point"])
+        kind = str(cert["kind"])
+        stated = {k: float(cert[k]) for k in ("mu_lower", "grad_norm_upper", "distance_to_minimiser_upper")}
+        X, y = claim.X.double(), claim.y.double()
+        if not bool(((y == 1) | (y == -1)).all()):
+            return False, ["the claim's labels are not all ±1"]
+        with precision():
+            return _check(setting, claim, cert, X, y, centre, radius, point, kind, stated)
+    except NotCertified as exc:
+        return False, [f"re-derivation failed: {exc}"]
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
+        return False, [f"malformed certificate: {exc.__class__.__name__}: {exc}"]
+
+
+def _check(setting, claim, cert, X, y, centre, radius, point, kind, stated) -> tuple[bool, list[str]]:
+    lines, ok = [], True
+
+    def need(cond: bool, good: str, bad: str) -> None:
+        nonlocal ok
+        ok = ok and bool(cond)
+        lines.append(("ok    " if cond else "FAIL  ") + (good if cond else bad))
+
+    d = derive(setting, X, y, centre, radius, kind)
+    lem = d.lemma
+    if "coordinates" in cert:
+        need(list(cert["coordinates"]) == d.coords, f"coordinates re-derived ({len(d.coords)})",
+             f"stated coordinates {cert['coordinates']} differ from the re-derived {d.coords}")
+    need(arb(stated["mu_lower"]) <= lem.mu and stated["mu_lower"] > 0,
+         f"λ_min >= {stated['mu_lower']:.6g} over the box of radius {radius:g}",
+         f"stated λ_min lower bound {stated['mu_lower']!r} is not implied by the re-derived {lem.mu.str(8)}")
+    need(lem.grad_norm <= arb(stated["grad_norm_upper"]), f"‖∇L(θ₀)‖ <= {stated['grad_norm_upper']:.3g}",
+         f"stated gradient bound {stated['grad_norm_upper']!r} is below the re-derived {lem.grad_norm.str(8)}")
+    need(lem.holds, "‖∇L(θ₀)‖ < μr/2: the lemma applies", f"the lemma fails: {lem.failure()}")
+    need(lem.distance <= arb(stated["distance_to_minimiser_upper"]), "distance to the minimiser bounded",
+         f"stated distance {stated['distance_to_minimiser_upper']!r} is below the re-derived {lem.distance.str(8)}")
+    need(inside(lem.loss_at_centre, cert["loss_at_centre"]), f"L(θ₀) in {cert['loss_at_centre']}",
+         f"stated L(θ₀) enclosure {cert['loss_at_centre']} does not contain the re-derived {lem.loss_at_centre.str(12)}")
+    minimum = lem.minimum_loss
+    need(inside(minimum, cert["minimum_loss"]), f"L(θ*) in {cert['minimum_loss']}",
+         f"stated L(θ*) enclosure {cert['minimum_loss']} does not contain the re-derived {minimum.str(12)}")
+    wl = witness_loss(setting, X, y, point)
+    need(inside(wl, cert["witness"]["loss"]), f"witness loss in {cert['witness']['loss']}",
+         f"stated witness loss {cert['witness']['loss']} does not contain the re-derived {wl.str(12)}")
+    need(wl < minimum, "witness loss < L(θ*): the minimum is bad",
+         f"the witness's loss {wl.str(10)} is not below L(θ*) {minimum.str(10)}")
+    if "claim_distance_upper" in cert:
+        theta = setting.flatten({k: v.detach().double() for k, v in claim.theta.items()}).tolist()
+        dist = _distance(theta, centre) + lem.distance
+        need(dist <= arb(float(cert["claim_distance_upper"])),
+             f"the minimiser lies within {float(cert['claim_distance_upper']):.3g} of the claimed θ",
+             f"stated distance to the claimed θ {cert['claim_distance_upper']!r} is below the re-derived {dist.str(8)}")
+    return ok, lines

@@ -1,0 +1,104 @@
+"""The built-in network, its loss and its parameter layout in ball arithmetic.
+
+:class:`Model` reads a :class:`~arena.landscape.setting.Setting` (never code from a claim) and
+evaluates f(x_i; θ) and L(θ) = (1/n) Σ ℓ(y_i f(x_i; θ)) for θ given as a flat list of balls in
+``param_shapes`` order, so a ball per coordinate gives an enclosure over a whole box of parameters.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flint import arb, arb_mat
+
+from arena.landscape.neurons import split_spec
+from arena.landscape.setting import Setting
+from arena.referee.proofs.balls import NotCertified, exact, loss_value, sigma_value
+
+
+@dataclass
+class Model:
+    """What the proofs need of a setting: sizes, the neuron and loss by name, the offsets."""
+
+    d: int
+    hidden: tuple[int, ...]
+    bias: bool
+    skip: bool
+    neuron: tuple[str, dict]
+    loss: tuple[str, dict]
+    offsets: dict[str, tuple[int, tuple[int, ...]]]  # name -> (start, shape)
+    num_params: int
+
+    @classmethod
+    def of(cls, setting: Setting) -> "Model":
+        """The model of a built-in setting; NotCertified for what the proofs do not cover."""
+        if not setting.builtin:
+            raise NotCertified("a custom network: proofs cover the built-in MLP only")
+        m = setting.mlp
+        if m.exp_neuron or m.multiplicative_exp:
+            raise NotCertified("the exponential skip neuron / multiplicative term is not covered by the proofs")
+        if setting.regularizers:
+            raise NotCertified("a regularizer is present: the proofs cover unregularized losses only")
+        offsets, i = {}, 0
+        for name, shape in setting.param_shapes.items():
+            offsets[name] = (i, tuple(shape))
+            i += math.prod(shape)
+        return cls(m.input_dim, tuple(m.hidden), m.bias, m.skip, split_spec(m.neuron, "neuron"),
+                   split_spec(setting.loss, "loss"), offsets, i)
+
+    def index(self, name: str, *idx: int) -> int:
+        start, shape = self.offsets[name]
+        flat = 0
+        for k, s in zip(idx, shape):
+            flat = flat * s + k
+        return start + flat
+
+    def matrix(self, theta: list[arb], name: str) -> list[list[arb]]:
+        start, (rows, cols) = self.offsets[name]
+        return [theta[start + r * cols: start + (r + 1) * cols] for r in range(rows)]
+
+    def vector(self, theta: list[arb], name: str) -> list[arb]:
+        start, shape = self.offsets[name]
+        return theta[start: start + math.prod(shape)]
+
+    def layer_pre(self, theta: list[arb], i: int, h: arb_mat) -> arb_mat:
+        """h [n, k] -> z = h Wᵢᵀ + bᵢ [n, out]."""
+        w = arb_mat(self.matrix(theta, f"layers.{i}.weight"))
+        z = h * w.transpose()
+        if self.bias:
+            b = self.vector(theta, f"layers.{i}.bias")
+            z = arb_mat([[z[r, c] + b[c] for c in range(z.ncols())] for r in range(z.nrows())])
+        return z
+
+    def outputs(self, theta: list[arb], X: arb_mat) -> list[arb]:
+        """f(x_i; θ) enclosed for every sample (any depth; kinks allowed)."""
+        name, p = self.neuron
+        h = X
+        for i in range(len(self.hidden)):
+            z = self.layer_pre(theta, i, h)
+            h = arb_mat([[sigma_value(name, p, z[r, c]) for c in range(z.ncols())] for r in range(z.nrows())])
+        out = self.layer_pre(theta, len(self.hidden), h)
+        f = [out[r, 0] for r in range(out.nrows())]
+        if self.skip:
+            s = self.vector(theta, "skip.weight")
+            f = [f[r] + sum((X[r, k] * s[k] for k in range(self.d)), arb(0)) for r in range(len(f))]
+        return f
+
+    def empirical_loss(self, theta: list[arb], X: arb_mat, y: list[arb]) -> arb:
+        """L(θ) enclosed (a ball per coordinate of θ gives the range over the box)."""
+        name, p = self.loss
+        total = sum((loss_value(name, p, yi * fi) for yi, fi in zip(y, self.outputs(theta, X))), arb(0))
+        return total / len(y)
+
+
+def exact_data(X, y) -> tuple[arb_mat, list[arb]]:
+    """Float64 tensors X [n, d], y [n] as exact balls."""
+    rows = X.detach().cpu().double().tolist()
+    return arb_mat([[exact(v) for v in row] for row in rows]), [exact(v) for v in y.detach().cpu().double().tolist()]
+
+
+def box(centre: list[float], radius: float) -> list[arb]:
+    """The ℓ∞ box of half-width ``radius`` around the float centre (it contains the Euclidean ball)."""
+    if not radius >= 0:
+        raise NotCertified(f"radius must be >= 0, got {radius!r}")
+    return [arb(float(c), float(radius)) if radius > 0 else exact(c) for c in centre]
