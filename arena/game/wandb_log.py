@@ -57,6 +57,8 @@ def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tourname
             if isinstance(verdict.get(k), (int, float)):
                 summary[k] = verdict[k]
         summary.update({f"time.{k}": v for k, v in (result.get("timings") or {}).items()})
+        basin = result.get("bad_basin") or {}
+        summary.update({f"bad_basin.{k}": basin[k] for k in ("rate", "ci", "restarts", "bad", "distinct") if k in basin})
         run.summary.update(summary)
         run_dir = run.dir
         run.finish(exit_code=1 if result["outcome"] == "error" else 0)
@@ -85,6 +87,8 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
         table = wandb.Table(columns=rows[0], data=rows[1:])
         run.log({"leaderboard": table, "cells": cells})
         run.summary.update({f"broken.{r['defender']}": r["broken"] for r in board["ranking"]})
+        run.summary.update({f"bad_basin_rate.{r['defender']}": r["bad_basin"]["rate"]
+                            for r in board["ranking"] if r.get("bad_basin")})
         run_dir = run.dir
         run.finish()
         return str(Path(run_dir).parent)
