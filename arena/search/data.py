@@ -174,8 +174,12 @@ def _round_entry(r: int, setting: Setting, X: torch.Tensor, y: torch.Tensor, the
     return {"round": r, "decoy_loss": loss, "decoy_grad_norm": float(g.norm()), "witness_loss": wl, "gap": loss - wl}
 
 
-def _better(new: dict[str, Any], old: dict[str, Any], grad_tol: float = 1e-6) -> bool:
-    rank = lambda e: (e["decoy_grad_norm"] <= grad_tol, e["gap"])  # noqa: E731
+def _better(new: dict[str, Any], old: dict[str, Any], grad_tol: float = 1e-6, min_gap: float = 1e-3) -> bool:
+    """A stationary decoy with a gap first (largest gap); else the largest gap net of the gradient."""
+    def rank(e: dict[str, Any]) -> tuple[bool, float]:
+        good = e["decoy_grad_norm"] <= grad_tol and e["gap"] > min_gap
+        return good, e["gap"] if good else e["gap"] - 10.0 * e["decoy_grad_norm"]
+
     return rank(new) > rank(old)
 
 
