@@ -48,7 +48,7 @@ class DataSearch(PluginConfig):
 
     n: int = 16
     rounds: int = 2
-    x_steps: int = 25
+    x_steps: int = 15
     lr_x: float = 0.02
     mu: float = 10.0
     nu: float = 1.0
@@ -60,7 +60,7 @@ class DataSearch(PluginConfig):
     witness_restarts: int = 8
     max_params: int = 400
     max_restarts: int | None = 16
-    max_steps: int | None = 400
+    max_steps: int | None = 300
     max_datasets: int | None = 1
 
     name: ClassVar[str] = "data_search"

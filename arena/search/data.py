@@ -34,7 +34,7 @@ class SearchConfig:
 
     n: int = 16
     rounds: int = 2
-    x_steps: int = 25
+    x_steps: int = 15
     lr_x: float = 0.02
     mu: float = 10.0
     nu: float = 1.0
