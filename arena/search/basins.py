@@ -155,11 +155,19 @@ def summarize(populations: list[Population], test: BasinTest = BasinTest()) -> d
     """The match's ``bad_basin`` entry: pooled over its populations; None when nothing was reported."""
     if not populations:
         return None
-    parts = [judge_population(p, test) for p in populations]
+    parts, failed = [], []
+    for p in populations:
+        try:
+            parts.append(judge_population(p, test))
+        except Exception as exc:  # noqa: BLE001 - the rate is extra evidence; it must not sink the match
+            failed.append({"label": p.label, "error": f"{exc.__class__.__name__}: {exc}"})
+    if not parts:
+        return {"rate": None, "ci": None, "restarts": 0, "distinct": 0, "bad": 0, "comparable": None,
+                "failed": failed}
     out = _pool_parts(parts)
     same = [p for p in parts if p["comparable"]]
     out["comparable"] = _pool_parts(same) if same else None
-    out.update(populations=parts, test=dataclasses.asdict(test))
+    out.update(populations=parts, test=dataclasses.asdict(test), **({"failed": failed} if failed else {}))
     return out
 
 

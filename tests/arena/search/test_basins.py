@@ -99,3 +99,12 @@ def test_cli_sorts_by_bad_basin(tmp_path, capsys):
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith(("high", "low"))]
     assert [ln.split()[0] for ln in lines] == ["low", "high"]
     assert "0% [0, 28]" in lines[0] and "90% [60, 98]" in lines[1]
+
+
+def test_a_broken_population_is_reported_not_raised():
+    s, claim, params = _population()
+    bad = basins.Population(s, claim.X, claim.y, {"layers.0.weight": params["layers.0.weight"]}, "broken")
+    out = basins.summarize([bad])
+    assert out["restarts"] == 0 and out["rate"] is None and "broken" == out["failed"][0]["label"]
+    both = basins.summarize([bad, basins.Population(s, claim.X, claim.y, params, "ok")])
+    assert both["restarts"] == 4 and both["bad"] == 2 and len(both["failed"]) == 1
