@@ -76,7 +76,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     if not (out_dir / "matches").is_dir():
         print(f"arena leaderboard: {out_dir} has no matches/ folder (is it a tournament's out_dir?)", file=sys.stderr)
         return EXIT_UNREADABLE
-    board = leaderboard.write(out_dir)
+    board = leaderboard.write(out_dir, sort=args.sort)
     print(leaderboard.render_terminal(board))
     print(f"leaderboard: {out_dir / 'leaderboard.md'} ({len(board['cells'])} matches)")
     return 0
@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=cmd_verify)
     board = sub.add_parser("leaderboard", help="rebuild leaderboard.json/.md of a tournament folder from its results")
     board.add_argument("dir", help="the tournament's out_dir (holding matches/*/result.json)")
+    board.add_argument("--sort", choices=("broken", "bad-basin"), default="broken",
+                       help="rank defenders by in-scope breaks (default) or by pooled bad-basin rate")
     board.set_defaults(func=cmd_leaderboard)
     nec = sub.add_parser("necessity", help="for every assumption of every guarantee, the counterexamples "
                                             "that break only that assumption")

@@ -231,6 +231,9 @@ def _why_not(setting: Setting) -> str:
                 "switched off")
     if not m.bias:
         return "network has no biases: units cannot be made dead on a half-space, nor the output constant tuned"
+    if not setting.neuron.dead_region and float(setting.neuron(torch.tensor(-40.0, dtype=torch.float64))) < 0:
+        return (f"neuron {setting.neuron.name} is negative where it saturates: the switched-off units' outputs "
+                "cannot be kept non-negative, which the construction needs")
     if m.skip:
         return "network has a linear skip connection, which is never dead and sees the blind spot"
     others = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]

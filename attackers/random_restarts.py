@@ -26,6 +26,7 @@ from arena.engine.population import polish_lbfgs
 from arena.landscape.setting import Setting
 from arena.attackers.dead_relu import separable_dataset
 from arena.protocols import Guarantee, PluginConfig
+from arena.search import basins
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class RandomRestarts(PluginConfig):
                                      accelerator=accelerator,
                                      enable_progress_bar=self.progress_bar and sys.stderr.isatty())
             polished = polish_lbfgs(setting, X, y, trained.params, max_iter=300).cpu()
+            basins.report(setting, X, y, polished.params, label=f"random_restarts dataset {dataset}")
             loss, gnorm = polished.loss, polished.grad_norm
             best = polished.best()
             ok = torch.isfinite(loss) & (gnorm < self.converged_grad) & (loss > loss[best] + self.min_gap)

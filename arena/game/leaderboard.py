@@ -31,25 +31,46 @@ def collect(out_dir: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
                 "gap": (r.get("verdict") or {}).get("gap"),
                 "proof": r.get("proof") is True,
                 "match_dir": str(path.parent),
+                **({"bad_basin": _basin_cell(r["bad_basin"])} if r.get("bad_basin") else {}),
             })
         except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
             problems.append(f"{path}: unreadable result ({exc.__class__.__name__}: {exc})")
     return cells, problems
 
 
-def build(out_dir: str | Path) -> dict[str, Any]:
+def _basin_cell(entry: dict[str, Any]) -> dict[str, Any]:
+    keys = ("rate", "ci", "restarts", "distinct", "bad", "comparable")
+    return {k: entry[k] for k in keys if k in entry}
+
+
+def basin_rates(cells: list[dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
+    """Per defender: the bad-basin entries of its matches pooled (``arena.search.basins.pooled``)."""
+    from arena.search.basins import pooled
+
+    by_defender: dict[str, list] = defaultdict(list)
+    for c in cells:
+        by_defender[c["defender"]].append(c.get("bad_basin"))
+    return {d: pooled(entries) for d, entries in by_defender.items()}
+
+
+def build(out_dir: str | Path, sort: str = "broken") -> dict[str, Any]:
     cells, problems = collect(out_dir)
     attackers = sorted({c["attacker"] for c in cells})
     defenders = sorted({c["defender"] for c in cells})
     broken = Counter(c["defender"] for c in cells if c["outcome"] == "broken")
     errors = Counter(c["defender"] for c in cells if c["outcome"] == "error")
+    rates = basin_rates(cells)
     ranking = sorted(defenders, key=lambda d: (broken[d], errors[d], d))
+    if sort == "bad-basin":  # lowest pooled bad-basin rate first; defenders without data last
+        ranking = sorted(defenders, key=lambda d: (rates.get(d) is None, (rates.get(d) or {}).get("rate", 0.0), d))
+    elif sort != "broken":
+        raise ValueError(f"unknown sort {sort!r}; use 'broken' or 'bad-basin'")
     return {
         "out_dir": str(out_dir), "attackers": attackers, "defenders": defenders, "cells": cells,
         "ranking": [{"defender": d, "broken": broken[d],
                      "out_of_scope": sum(1 for c in cells if c["defender"] == d and c["outcome"] == "out_of_scope"),
                      "held": sum(1 for c in cells if c["defender"] == d and c["outcome"] == "held"),
-                     "errors": errors[d]} for d in ranking],
+                     "errors": errors[d], "bad_basin": rates.get(d)} for d in ranking],
         "problems": problems,
     }
 
@@ -76,10 +97,12 @@ def grid(board: dict[str, Any]) -> list[list[str]]:
     by_pair: dict[tuple[str, str], list] = defaultdict(list)
     for c in board["cells"]:
         by_pair[(c["defender"], c["attacker"])].append(c)
-    rows = [["defender \\ attacker", *board["attackers"]]]
+    from arena.search.basins import rate_text
+
+    rows = [["defender \\ attacker", *board["attackers"], "bad-basin rate"]]
     for r in board["ranking"]:
         d = r["defender"]
-        rows.append([d, *(cell_text(by_pair[(d, a)]) for a in board["attackers"])])
+        rows.append([d, *(cell_text(by_pair[(d, a)]) for a in board["attackers"]), rate_text(r.get("bad_basin"))])
     return rows
 
 
@@ -89,7 +112,9 @@ def render_markdown(board: dict[str, Any]) -> str:
              "Defenders (rows) ranked by in-scope breaks, fewest first; attackers in columns. "
              "`broken`: a verified bad local minimum with every assumption of the defender's guarantee "
              "holding; `out_of_scope (a)`: verified, but assumption `a` fails; `held`: no claim survived "
-             "the referee; `incompatible`: the attack does not apply; `error`: a crash (see the match folder).",
+             "the referee; `incompatible`: the attack does not apply; `error`: a crash (see the match folder). "
+             "`bad-basin rate`: share of trained restarts (pooled over the defender's matches, on data "
+             "that do not depend on the defender) ending in a bad local minimum, with a 95% Wilson interval.",
              "", "`broken ✓`: the bad local minimum is also proved (see docs/proofs.md).",
              "", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
@@ -145,10 +170,12 @@ def _render_rich(rows: list[list[str]], problems: list[str]) -> str:
     return buf.getvalue().rstrip()
 
 
-def write(out_dir: str | Path) -> dict[str, Any]:
-    """Build the leaderboard of ``out_dir`` and write ``leaderboard.json`` and ``leaderboard.md``."""
+def write(out_dir: str | Path, sort: str = "broken") -> dict[str, Any]:
+    """Build the leaderboard of ``out_dir`` and write ``leaderboard.json`` and ``leaderboard.md``.
+
+    ``sort``: rows by in-scope breaks (``broken``) or by pooled bad-basin rate (``bad-basin``)."""
     out_dir = Path(out_dir)
-    board = build(out_dir)
+    board = build(out_dir, sort)
     from arena.game import necessity
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ from arena.game.budget import Budget
 from arena.claims import Claim, save_claim
 from arena.engine.population import resolve_device
 from arena.referee.judge import RefereeConfig, Verdict, judge_safely
+from arena.search import basins
 from arena.landscape.setting import Setting
 
 OUTCOMES = ("broken", "out_of_scope", "out_of_scope?", "held", "incompatible", "error")
@@ -218,8 +219,12 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
             result.update(outcome="incompatible", reason=why)
             return _finish(result, match_dir, timings, started)
         t = time.perf_counter()
-        claims = list(attacker.attack(defended, guarantee, budget, spec.seed, str(dev)))
+        with basins.recording() as populations:  # restart end points the attacker reports, if any
+            claims = list(attacker.attack(defended, guarantee, budget, spec.seed, str(dev)))
         timings["attack"] = time.perf_counter() - t
+        t = time.perf_counter()
+        result["bad_basin"] = basins.summarize(populations.populations)
+        timings["bad_basin"] = time.perf_counter() - t
         t = time.perf_counter()
         judged: list[tuple[Claim, Verdict]] = []
         for claim in claims[: budget.max_claims]:

@@ -62,6 +62,8 @@ def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tourname
             if isinstance(verdict.get(k), (int, float)):
                 summary[k] = verdict[k]
         summary.update({f"time.{k}": v for k, v in (result.get("timings") or {}).items()})
+        basin = result.get("bad_basin") or {}
+        summary.update({f"bad_basin.{k}": basin[k] for k in ("rate", "ci", "restarts", "bad", "distinct") if k in basin})
         run.summary.update(summary)
         log_match_media(run, Path(out_dir) / "matches" / result["match_id"], result)
         run_dir = run.dir
@@ -93,6 +95,8 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
         run.log({"leaderboard": table, "cells": cells})
         log_outcomes(run, board, Path(out_dir))
         run.summary.update({f"broken.{r['defender']}": r["broken"] for r in board["ranking"]})
+        run.summary.update({f"bad_basin_rate.{r['defender']}": r["bad_basin"]["rate"]
+                            for r in board["ranking"] if r.get("bad_basin")})
         run_dir = run.dir
         run.finish()
         return str(Path(run_dir).parent)
