@@ -26,7 +26,9 @@ from typing import Any, Mapping
 import torch
 
 from arena import __version__
+from arena.game import atomic
 from arena.game.budget import Budget
+from arena.game.enforce import run_attack
 from arena.claims import Claim, save_claim
 from arena.engine.population import resolve_device
 from arena.referee.judge import RefereeConfig, Verdict, judge_safely
@@ -91,9 +93,7 @@ def finished_result(match_dir: Path, spec: MatchSpec) -> dict[str, Any] | None:
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    tmp.replace(path)
+    atomic.write_json(path, data)
 
 
 VERIFIED = ("bad_local_min", "bad_path_to_infinity")
@@ -196,7 +196,9 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
             result.update(outcome="incompatible", reason=why)
             return _finish(result, match_dir, timings, started)
         t = time.perf_counter()
-        claims = list(attacker.attack(defended, guarantee, budget, spec.seed, str(dev)))
+        attack = run_attack(attacker, defended, guarantee, budget, spec.seed, str(dev))
+        claims = attack.claims
+        result["budget_spent"] = attack.report()
         timings["attack"] = time.perf_counter() - t
         t = time.perf_counter()
         judged: list[tuple[Claim, Verdict]] = []
@@ -245,7 +247,7 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         return _finish(result, match_dir, timings, started)
     except Exception as exc:  # noqa: BLE001 - every crash becomes an `error` result with its traceback
         tb = traceback.format_exc()
-        (match_dir / "traceback.txt").write_text(tb)
+        atomic.write_text(match_dir / "traceback.txt", tb)
         result.update(outcome="error", reason=f"{exc.__class__.__name__}: {exc}", traceback=tb)
         return _finish(result, match_dir, timings, started)
 

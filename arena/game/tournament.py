@@ -93,12 +93,37 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
 
     specs = grid_specs(cfg)
     counts = {"done": 0, "failed": 0, "skipped": 0}
+    if cfg.get("isolation", "none") == "process":
+        return _run_isolated(cfg, specs, counts)
     bar = tqdm(specs, desc="matches", unit="match", disable=not cfg.get("progress", True))
     for spec in bar:
         bar.set_description(spec.match_id)
         result, skipped = play(cfg, spec)
         counts["skipped" if skipped else ("failed" if result["outcome"] == "error" else "done")] += 1
         bar.set_postfix(counts)
+    bar.close()
+    return finish(cfg, counts)
+
+
+def _run_isolated(cfg: DictConfig, specs: list[MatchSpec], counts: dict[str, int]) -> dict[str, Any]:
+    """The grid in worker processes (arena.game.pool): finished matches skipped, one progress bar."""
+    from tqdm import tqdm
+
+    from arena.game.pool import play_in_workers
+
+    todo = [s for s in specs if cfg.get("rerun", False)
+            or finished_result(Path(cfg.out_dir) / "matches" / s.match_id, s) is None]
+    counts["skipped"] = len(specs) - len(todo)
+    bar = tqdm(total=len(specs), initial=counts["skipped"], desc="matches", unit="match",
+               disable=not cfg.get("progress", True))
+
+    def done(spec: MatchSpec, result: dict[str, Any]) -> None:
+        counts["failed" if result.get("outcome") == "error" else "done"] += 1
+        bar.update(1)
+        bar.set_postfix(counts)
+
+    if todo:
+        play_in_workers(cfg, todo, done)
     bar.close()
     return finish(cfg, counts)
 
