@@ -9,7 +9,9 @@ training stopped at the deadline) and collects claims as the attack hands them o
   before the deadline is kept when it is stopped;
 * if the attack is still running ``grace`` seconds after the deadline (a loop that never calls the
   engine), a ``SIGALRM`` raises :class:`BudgetExhausted` inside it (main thread only; elsewhere the
-  worker's hard time limit in :mod:`arena.game.isolation` is the backstop).
+  worker's hard time limit in :mod:`arena.game.isolation` is the backstop). The alarm waits while
+  an import runs (a module interrupted half-way stays broken), and a worker whose attack was
+  interrupted is replaced after the match.
 
 :class:`BudgetExhausted` derives from ``BaseException`` so that a plugin's ``except Exception`` does
 not swallow it.
@@ -81,9 +83,13 @@ def _alarm(budget: Budget) -> Iterator[None]:
     state = {"armed": True}
 
     def on_alarm(signum: int, frame: Any) -> None:
-        if state["armed"]:
-            state["armed"] = False
-            raise BudgetExhausted(f"the attack ran past budget.seconds={budget.seconds}")
+        if not state["armed"]:
+            return
+        if _importing(frame):  # an import cut in half stays broken for the process: try again soon
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            return
+        state["armed"] = False
+        raise BudgetExhausted(f"the attack ran past budget.seconds={budget.seconds}")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, max(remaining, 0.0) + grace_seconds(budget.seconds))
@@ -93,3 +99,12 @@ def _alarm(budget: Budget) -> Iterator[None]:
         state["armed"] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _importing(frame: Any) -> bool:
+    """True when ``frame`` or a caller is inside the import machinery."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False

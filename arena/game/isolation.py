@@ -75,8 +75,15 @@ def failure_result(task: Task, kind: str, reason: str, seconds: float) -> dict[s
     return result
 
 
+def needs_recycle(result: dict[str, Any]) -> bool:
+    """An attack interrupted by the alarm may leave state behind (threads, half-built objects):
+    its worker exits after the match and the pool starts a fresh one."""
+    return (result.get("budget_spent") or {}).get("stopped") == "interrupted"
+
+
 # -- the worker process -------------------------------------------------------------------------
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent() -> None:
+    parent = os.getppid()  # this process's parent: the tournament, or the forkserver it started
     try:
         import ctypes
 
@@ -131,16 +138,29 @@ def _play(task: Task, device: str) -> dict[str, Any]:
     return result
 
 
-def worker_main(conn: Any, slot: Slot, parent: int, memory_limit_gb: float | None) -> None:
+def _warm_up() -> None:
+    """Pay the one-off import costs before the first match's clock starts (seconds on a busy CPU)."""
+    import torch
+
+    import scipy.optimize  # noqa: F401 - the assumption checks' LPs
+
+    import arena.game.match  # noqa: F401 - the referee and the engine
+    from arena.game.registry import discover
+
+    torch.func.grad(lambda x: (x * x).sum())(torch.ones(2, dtype=torch.float64))  # loads torch._dynamo
+    discover("attacker"), discover("defender")
+
+
+def worker_main(conn: Any, slot: Slot, memory_limit_gb: float | None) -> None:
     """Entry point of a worker process: set up, then play the tasks ``conn`` sends until it closes."""
     os.environ.update(slot.env())
-    _die_with_parent(parent)
+    _die_with_parent()
     import faulthandler
 
     import torch
 
     torch.set_num_threads(slot.threads)
-    import arena.game.match  # noqa: F401 - import the referee and engine once, before the first match
+    _warm_up()
 
     if slot.device == "cpu":
         _limit_memory(memory_limit_gb)
@@ -165,7 +185,10 @@ def worker_main(conn: Any, slot: Slot, parent: int, memory_limit_gb: float | Non
             redirect.back()
         if result is None:
             result = failure_result(task, "arena", "the worker failed outside the match (see log_tail)", 0.0)
+        recycle = needs_recycle(result)
         log = match_dir / LOG_NAME
         if log.is_file() and log.stat().st_size == 0:
             log.unlink()
         conn.send(("done", result))
+        if recycle:
+            return

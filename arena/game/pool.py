@@ -9,10 +9,17 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any, Callable, Iterable
 
-from arena.game.isolation import START_ALLOWANCE_S, Task, failure_result, worker_main
+from arena.game.isolation import START_ALLOWANCE_S, Task, failure_result, needs_recycle, worker_main
 from arena.game.scheduler import Slot
 
 ResultFn = Callable[[Task, dict[str, Any]], None]
+PRELOAD = ["torch", "torch._dynamo", "scipy.optimize", "arena.game.match", "arena.game.isolation"]
+
+
+def default_context() -> str:
+    """``forkserver`` where it exists (a clean, single-threaded server that never touches CUDA, so
+    forking it is safe with torch), else ``spawn``."""
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
 
 
 @dataclass
@@ -39,17 +46,20 @@ class WorkerPool:
     Use as a context manager (or call :meth:`close`): workers are stopped at the end.
     """
 
-    def __init__(self, slots: list[Slot], *, memory_limit_gb: float | None = None, context: str = "spawn") -> None:
+    def __init__(self, slots: list[Slot], *, memory_limit_gb: float | None = None, context: str | None = None) -> None:
         if not slots:
             raise ValueError("a worker pool needs at least one slot")
-        self.ctx = mp.get_context(context)
+        self.ctx = mp.get_context(context or default_context())
+        if self.ctx.get_start_method() == "forkserver":
+            # the server imports torch and the arena once; each worker is a fork of it (milliseconds)
+            self.ctx.set_forkserver_preload(PRELOAD)
         self.memory_limit_gb = memory_limit_gb
         self.workers = [self._start(slot) for slot in slots]
         self.crashes = 0
 
     def _start(self, slot: Slot) -> _Worker:
         parent_conn, child_conn = self.ctx.Pipe()
-        proc = self.ctx.Process(target=worker_main, args=(child_conn, slot, os.getpid(), self.memory_limit_gb),
+        proc = self.ctx.Process(target=worker_main, args=(child_conn, slot, self.memory_limit_gb),
                                 name=f"arena-worker-{slot.index}", daemon=True)
         proc.start()
         child_conn.close()
@@ -77,6 +87,8 @@ class WorkerPool:
                     w.started = time.monotonic()
                 elif kind == "done":
                     task, w.task = w.task, None
+                    if needs_recycle(payload):
+                        self._replace(w)  # the worker exits after such a match
                     on_result(task, payload)
         except (EOFError, OSError):
             pass  # the worker died; its sentinel says so below
@@ -96,8 +108,11 @@ class WorkerPool:
         self._stop(w)
         self.crashes += 1
         on_result(task, failure_result(task, kind, reason, time.monotonic() - began))
-        index = self.workers.index(w)
-        self.workers[index] = self._start(w.slot)
+        self._replace(w)
+
+    def _replace(self, w: _Worker) -> None:
+        self._stop(w)
+        self.workers[self.workers.index(w)] = self._start(w.slot)
 
     @staticmethod
     def _stop(w: _Worker) -> None:

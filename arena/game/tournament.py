@@ -83,7 +83,10 @@ def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
                     sub = compose(config_name="config",
                                   overrides=[f"attacker={attacker}", f"defender={defender}",
                                              f"setting={setting}", f"seed={seed}", *keep])
-                    specs.append(spec_from_cfg(sub))
+                    spec = spec_from_cfg(sub)
+                    # the budget and referee as given on the command line (budget.seconds=..., too)
+                    spec.budget, spec.referee = _plain(cfg.budget), _plain(cfg.referee)
+                    specs.append(spec)
     return specs
 
 
