@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from arena.game import leaderboard, wandb_log
@@ -35,6 +37,11 @@ def spec_from_cfg(cfg: DictConfig) -> MatchSpec:
 
 def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
     """Run (or skip, if finished) one match; returns (result, skipped)."""
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        from arena.game.validate import check_run, check_specs, or_exit
+
+        or_exit(check_run, cfg)
+        or_exit(check_specs, [spec])
     out_dir = Path(cfg.out_dir)
     match_dir = out_dir / "matches" / spec.match_id
     if not cfg.get("rerun", False):
@@ -94,7 +101,12 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
     """Play the whole grid in this process, then write and print the leaderboard."""
     from tqdm import tqdm
 
-    specs = grid_specs(cfg)
+    from arena.game.validate import check_run, check_specs, or_exit
+
+    or_exit(check_run, cfg)
+    or_exit(check_specs, [or_exit(spec_from_cfg, cfg)])  # budget, referee: before composing the grid
+    specs = or_exit(grid_specs, cfg)
+    or_exit(check_specs, specs)  # every match's plugins and values build before the first one plays
     counts = {"done": 0, "failed": 0, "skipped": 0}
     if cfg.get("isolation", "none") == "process":
         return _run_isolated(cfg, specs, counts)
