@@ -1,7 +1,8 @@
 """Where a tournament's time goes, and what parallel workers buy.
 
 Plays the default tournament (or any ``python -m arena`` arguments) into a fresh folder and prints
-its wall-clock time, the load average around it, and the time per phase summed over the matches'
+its wall-clock time, the CPU time of all its processes (less sensitive to other jobs on a shared
+machine), the load average around it, and the time per phase summed over the matches'
 ``result.json`` (``defend``, ``attack``, ``referee``; with several workers the sum exceeds the wall
 clock), with the attackers that cost most.
 
@@ -19,6 +20,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -28,16 +30,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def play(args: list[str], out: Path) -> float:
-    """Run ``python -m arena ARGS out_dir=OUT``; returns the wall-clock seconds."""
+def play(args: list[str], out: Path) -> tuple[float, float]:
+    """Run ``python -m arena ARGS out_dir=OUT``; returns (wall-clock seconds, CPU seconds of all its processes)."""
     env = dict(os.environ, WANDB_MODE="offline", WANDB_SILENT="true")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "arena", *args, f"out_dir={out}", "progress=false"], cwd=ROOT,
                           env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"python -m arena {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def phases(out: Path) -> tuple[int, collections.Counter, dict[str, float]]:
@@ -48,7 +52,7 @@ def phases(out: Path) -> tuple[int, collections.Counter, dict[str, float]]:
         result = json.loads(path.read_text())
         count += 1
         timings = result.get("timings", {})
-        total.update({k: v for k, v in timings.items() if k in ("defend", "attack", "referee", "total")})
+        total.update({k: v for k, v in timings.items() if k in ("defend", "attack", "referee", "total", "cpu")})
         per_attacker[result["attacker"]] += timings.get("total", 0.0)
     return count, total, dict(per_attacker.most_common(3))
 
@@ -56,11 +60,11 @@ def phases(out: Path) -> tuple[int, collections.Counter, dict[str, float]]:
 def report(label: str, args: list[str]) -> float:
     with tempfile.TemporaryDirectory(prefix="arena-bench-") as tmp:
         load = os.getloadavg()[0]
-        seconds = play(args, Path(tmp) / "out")
+        seconds, cpu = play(args, Path(tmp) / "out")
         count, total, top = phases(Path(tmp) / "out")
     summed = " ".join(f"{k}={v:.1f}s" for k, v in sorted(total.items()))
-    print(f"{label}: {count} matches in {seconds:.1f} s wall (load average {load:.2f} -> {os.getloadavg()[0]:.2f} "
-          f"on {os.cpu_count()} CPUs)")
+    print(f"{label}: {count} matches in {seconds:.1f} s wall, {cpu:.1f} s CPU of waited processes (load average {load:.2f} -> "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
     print(f"  per phase, summed over matches: {summed}")
     print("  costliest attackers (match seconds): " + ", ".join(f"{a} {s:.1f}" for a, s in top.items()))
     return seconds

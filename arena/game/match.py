@@ -169,7 +169,7 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
     match_dir = Path(match_dir)
     match_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"cpu": time.process_time()}  # becomes this match's CPU seconds in _finish
     result: dict[str, Any] = {
         "match_id": spec.match_id, "attacker": spec.attacker["name"], "defender": spec.defender["name"],
         "setting": spec.setting_name, "seed": spec.seed, "config": spec.config(),
@@ -254,6 +254,7 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
 
 def _finish(result: dict[str, Any], match_dir: Path, timings: dict[str, float], started: float) -> dict[str, Any]:
     timings["total"] = time.time() - started
+    timings["cpu"] = time.process_time() - timings["cpu"]
     result["timings"] = timings
     _write_json(match_dir / "result.json", _jsonable(result))
     return result
