@@ -68,16 +68,25 @@ class WorkerPool:
     def run(self, tasks: Iterable[Task], on_result: ResultFn) -> None:
         queue = deque(tasks)
         while queue or any(w.task is not None for w in self.workers):
-            for w in self.workers:
+            for w in list(self.workers):
                 if w.task is None and queue:
-                    w.task, w.assigned, w.started = queue.popleft(), time.monotonic(), None
-                    w.conn.send(w.task)
+                    self._assign(w, queue)
             busy = [w for w in self.workers if w.task is not None]
             deadlines = [d for d in (w.deadline() for w in busy) if d is not None]
             timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
             wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
             for w in busy:
                 self._check(w, on_result)
+
+    def _assign(self, w: _Worker, queue: deque) -> None:
+        task = queue.popleft()
+        try:
+            w.conn.send(task)
+        except OSError:  # it died while idle: start another, the task waits for the next round
+            queue.appendleft(task)
+            self._replace(w)
+            return
+        w.task, w.assigned, w.started = task, time.monotonic(), None
 
     def _check(self, w: _Worker, on_result: ResultFn) -> None:
         try:

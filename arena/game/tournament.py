@@ -72,29 +72,28 @@ def _options(group: str, wanted: Any) -> list[str]:
 
 
 def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
-    """The matches of the ``tournament`` node, each composed like a multirun job would be."""
+    """The matches of the ``tournament`` node, each with the nodes a multirun job would compose.
+
+    Each group option is composed once (a node does not depend on the other groups' choices), not
+    once per match: Hydra's compose costs a large share of a second, and the grid is a product.
+    """
     from hydra import compose
 
     t = cfg.tournament
-    attackers = _options("attacker", _plain(t.attackers))
-    defenders = _options("defender", _plain(t.defenders))
-    settings = _options("setting", _plain(t.settings))
     seeds = _plain(t.seeds)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
-    keep = [f"{k}={v}" for k, v in (("budget", cfg.budget_name), ("referee", cfg.referee_name))]
-    specs = []
-    for setting in settings:
-        for defender in defenders:
-            for attacker in attackers:
-                for seed in seeds:
-                    sub = compose(config_name="config",
-                                  overrides=[f"attacker={attacker}", f"defender={defender}",
-                                             f"setting={setting}", f"seed={seed}", *keep])
-                    spec = spec_from_cfg(sub)
-                    # the budget and referee as given on the command line (budget.seconds=..., too)
-                    spec.budget, spec.referee = _plain(cfg.budget), _plain(cfg.referee)
-                    specs.append(spec)
-    return specs
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"tournament.seeds: must be integers, got {seed!r}")
+    nodes: dict[str, dict[str, Any]] = {}
+    for group, wanted in (("attacker", t.attackers), ("defender", t.defenders), ("setting", t.settings)):
+        nodes[group] = {name: _plain(compose(config_name="config", overrides=[f"{group}={name}"])[group])
+                        for name in _options(group, _plain(wanted))}
+    # the budget and referee as given on the command line (budget.seconds=..., too)
+    budget, referee = _plain(cfg.budget), _plain(cfg.referee)
+    return [MatchSpec(attacker=a, defender=d, setting=s, budget=budget, referee=referee, seed=seed)
+            for s in nodes["setting"].values() for d in nodes["defender"].values()
+            for a in nodes["attacker"].values() for seed in seeds]
 
 
 def run_grid(cfg: DictConfig) -> dict[str, Any]:
