@@ -19,6 +19,7 @@ def _check(out, proc, attackers):
     assert proc.stdout.count("leaderboard: ") == 1  # the callback ran once, after every job
 
 
+@pytest.mark.slow
 def test_submitit_local_launcher_plays_each_match_as_a_job(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
     out = tmp_path / "sub"
