@@ -1,8 +1,9 @@
 """Matches in worker processes: a crash or a hang costs one match, never the tournament.
 
-:class:`WorkerPool` starts one process per :class:`~arena.game.scheduler.Slot` (multiprocessing
-``spawn``: torch and ``fork`` do not mix) and reuses it match after match, so torch is imported once
-per worker, not once per match. Each worker
+:class:`~arena.game.pool.WorkerPool` starts one process per :class:`~arena.game.scheduler.Slot`
+and reuses it match after match. Workers are forked from a ``forkserver`` that imported torch and
+the arena once (never the tournament itself: torch and a plain ``fork`` of a busy process do not
+mix; ``spawn`` where there is no forkserver), so a new worker costs milliseconds. Each worker
 
 * pins its GPU (``CUDA_VISIBLE_DEVICES``) before touching CUDA, sets its torch thread count and, on
   CPU, caps its address space at ``memory_limit_gb`` (``RLIMIT_AS``: an allocation beyond it fails
