@@ -44,7 +44,7 @@ def _kill_at_random(args: list[str], after: float, group: bool) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "arena", *args], cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(after)
-    if group:  # joblib's loky workers outlive their parent for a while: kill the session, as a crash would
+    if group:  # joblib's loky workers outlive their parent for a while: kill the process group, as a crash would
         os.killpg(proc.pid, signal.SIGKILL)
     else:
         proc.kill()  # the tournament's own process only: its workers must notice and die with it
