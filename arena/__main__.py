@@ -22,13 +22,18 @@ def hydra_main() -> None:
     from arena.game.registry import register_configs
 
     register_configs(CONF)
+    from arena.game.validate import check_overrides, or_exit
+
+    or_exit(check_overrides, sys.argv[1:], CONF)
 
     @hydra.main(version_base="1.3", config_path=CONF, config_name="config")
     def app(cfg: DictConfig) -> None:
         from arena.game import tournament
 
         if HydraConfig.get().mode == RunMode.MULTIRUN:
-            spec = tournament.spec_from_cfg(cfg)
+            from arena.game.validate import or_exit as exit_on_bad_config
+
+            spec = exit_on_bad_config(tournament.spec_from_cfg, cfg)
             result, skipped = tournament.play(cfg, spec)
             status = "skipped (finished before)" if skipped else result["outcome"]
             print(f"[job {HydraConfig.get().job.num}] {spec.match_id}: {status}")

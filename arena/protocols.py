@@ -94,6 +94,8 @@ class Attacker(Protocol):
 
     ``applies_to(setting, guarantee) -> (True, "")`` or ``(False, reason)``; ``attack`` returns at
     most ``budget.max_claims`` claims whose ``setting`` is ``setting.to_config()``, with CPU tensors.
+    It may also be a generator that yields them, or hand them over with ``budget.submit(claim)``:
+    claims handed over before the budget's deadline are kept when the arena stops the attack.
     ``guarantee`` may be None when no defender is involved.
     """
 

@@ -14,6 +14,11 @@ is the best of ``--repeats`` runs (the machine may be shared). The last line pri
 
     python benchmarks/population.py                       # K=1000, 2-16-1 ReLU, n=100, Adam, 100 steps
     python benchmarks/population.py --device cuda --k 10000
+
+On a GPU (or with ``--scan-k``) it then times the engine alone at K = 10^4 and 10^5 and prints
+network-steps per second, the achieved TFLOP/s (matrix products of forward + backward, counted by
+:func:`arena.engine.flops.mlp_step_flops`) and their fraction of the device's fp32 peak (from a
+table by device name, or ``--peak-tflops``).
 """
 from __future__ import annotations
 
@@ -54,6 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=5, help="timed runs per method; the best is reported")
     p.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scan-k", default=None,
+                   help="population sizes timed with the engine alone, e.g. 10000,100000 (default on cuda)")
+    p.add_argument("--peak-tflops", type=float, default=None, help="the device's fp32 peak (default: by name)")
     return p.parse_args(argv)
 
 
@@ -229,9 +237,36 @@ def main(argv: list[str] | None = None) -> float:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"ratio engine/unfused: {rate_engine / rate_unfused:.1f}")
     print(f"ratio engine/plain: {rate_engine / rate_plain:.1f}")
+    scan = args.scan_k if args.scan_k is not None else ("10000,100000" if device.type == "cuda" else "")
+    if scan:
+        scan_population(args, setting, X, y, [int(k) for k in scan.split(",")], device)
     ratio = rate_engine / rate_light
     print(f"ratio engine/lightning: {ratio:.1f}")
     return ratio
+
+
+def scan_population(args: argparse.Namespace, setting: Setting, X: torch.Tensor, y: torch.Tensor,
+                    ks: list[int], device: torch.device) -> None:
+    """Engine throughput at each K, as network-steps/s and as a fraction of the fp32 peak."""
+    from arena.engine.flops import mlp_step_flops, peak_tflops
+
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    peak = args.peak_tflops or peak_tflops(name)
+    m = setting.mlp
+    flops = mlp_step_flops((m.input_dim, *m.hidden, 1), X.shape[0], bias=m.bias)
+    print(f"scan on {name}: {flops:,} FLOPs per network-step (forward + backward matrix products), "
+          f"fp32 peak {peak if peak else 'unknown (pass --peak-tflops)'} TFLOP/s")
+    for k in ks:
+        gen = torch.Generator().manual_seed(args.seed)
+        params = setting.init_params(k, generator=gen, dtype=DTYPES[args.dtype])
+        run = lambda: train_population(setting, X, y, params, lr=args.lr, steps=args.steps,  # noqa: E731
+                                       optimizer=args.optimizer, device=device)
+        run()  # warm-up at this size
+        seconds, _ = best_time(run, args.repeats, device)
+        rate = k * args.steps / seconds
+        tflops = rate * flops / 1e12
+        share = f"{tflops / peak:.1%} of peak" if peak else "peak unknown"
+        print(f"K={k:>7}: {rate:14,.0f} network-steps/s, {tflops:7.3f} TFLOP/s, {share}")
 
 
 if __name__ == "__main__":

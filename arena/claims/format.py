@@ -68,7 +68,9 @@ def save_claim(claim: Claim, path: str | os.PathLike) -> Path:
     Returns the JSON path. The tensor file is written first, so a JSON file never points to a
     missing tensor file.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save
+
+    from arena.game.atomic import write_bytes, write_text
 
     path = Path(path)
     if path.suffix != ".json":
@@ -81,14 +83,12 @@ def save_claim(claim: Claim, path: str | os.PathLike) -> Path:
         tensors.update({f"witness.{k}": v for k, v in claim.witness.items()})
     tensors.update(claim.extra_tensors)
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
-    save_file(tensors, str(path.parent / tensor_name))
+    write_bytes(path.parent / tensor_name, save(tensors))
     meta = {
         "format": FORMAT, "kind": claim.kind, "setting": plain(claim.setting), "tensors": tensor_name,
         "attacker": claim.attacker, "seed": claim.seed, "notes": claim.notes, **plain(claim.extra),
     }
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n")
-    tmp.replace(path)
+    write_text(path, json.dumps(meta, indent=2, sort_keys=False) + "\n")
     return path
 
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from arena.engine import limits as _limits
 from arena.engine.population import PopulationLoss, PopulationResult, make_optimizer
 from arena.landscape.setting import Setting
 
@@ -101,6 +102,30 @@ class PopulationModule(pl.LightningModule):
         return DataLoader(_Ticks(self.steps_per_epoch), batch_size=None)
 
 
+class _StopAtDeadline(pl.Callback):
+    """Ends ``fit`` after the step during which the active limits' deadline passed."""
+
+    def __init__(self, limits: _limits.Limits) -> None:
+        self.limits = limits
+        self.stopped = False
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any, **kwargs: Any) -> None:
+        if self.limits.expired():
+            self.stopped = trainer.should_stop = True
+
+
+def _within_limits(params: Mapping[str, torch.Tensor], steps: int) -> tuple[Mapping[str, torch.Tensor], int,
+                                                                             _limits.Limits | None]:
+    limits = _limits.current()
+    if limits is None:
+        return params, steps, None
+    k = next(iter(params.values())).shape[0]
+    keep = limits.clip_restarts(k)
+    if keep < k:
+        params = {name: v[:keep] for name, v in params.items()}
+    return params, max(1, limits.clip_steps(steps)), limits
+
+
 @contextmanager
 def _quiet_lightning() -> Iterator[None]:
     """Silence Lightning's start-up banner and the single-item DataLoader warning for one fit."""
@@ -132,9 +157,14 @@ def fit_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: M
     X: [n, d], y: [n]; params: name -> [K, *shape]. Extra keyword arguments go to ``pl.Trainer``.
     ``quiet`` silences Lightning's start-up banner (set False to see it). Returns params detached on
     the CPU, with loss [K] and grad_norm [K] evaluated at them; ``seconds`` covers the whole fit.
+    Active limits (:mod:`arena.engine.limits`) clip K and ``steps`` and end the fit at the deadline.
     """
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
+    params, steps, limits = _within_limits(params, steps)
+    stopper = _StopAtDeadline(limits) if limits is not None else None
+    if stopper is not None:
+        callbacks = [*(callbacks or []), stopper]
     module = PopulationModule(setting, X, y, params, optimizer=optimizer, lr=lr, momentum=momentum, dtype=dtype,
                               fused=fused, steps_per_epoch=steps)
     start = time.perf_counter()
@@ -153,4 +183,8 @@ def fit_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: M
     result = PopulationResult(setting.unflatten(flat.clone()), loss, grad.norm(dim=-1), int(trainer.global_step),
                               seconds)
     result.extra["trainer"] = trainer
+    if stopper is not None:
+        limits.record(flat.shape[0], int(trainer.global_step), stopper.stopped)
+        if stopper.stopped:
+            result.extra["stopped_at_deadline"] = True
     return result

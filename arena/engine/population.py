@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping
 
 import torch
 
+from arena.engine import limits as _limits
 from arena.landscape.setting import Params, Setting
 
 ProgressFn = Callable[[int, torch.Tensor], None]
@@ -382,6 +383,15 @@ def _prepare(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping
     return flat, X.detach().to(device=device, dtype=dtype), y.detach().to(device=device, dtype=dtype)
 
 
+def _within_limits(flat: torch.Tensor, steps: int) -> tuple[torch.Tensor, int, _limits.Limits | None]:
+    """The population and step count the active limits allow (arena.engine.limits)."""
+    limits = _limits.current()
+    if limits is None:
+        return flat, steps, None
+    k = limits.clip_restarts(flat.shape[0])
+    return (flat if k == flat.shape[0] else flat[:k].clone()), limits.clip_steps(steps), limits
+
+
 def _reporter(progress: bool | ProgressFn, total: int, desc: str) -> tuple[ProgressFn | None, Callable[[], None]]:
     if callable(progress):
         return progress, lambda: None
@@ -406,7 +416,7 @@ def train_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params:
                      lr: float, steps: int, optimizer: str = "adam", momentum: float = 0.0,
                      device: str | torch.device = "auto", dtype: torch.dtype | None = None,
                      progress: bool | ProgressFn = False, log_every: int | None = None,
-                     fused: bool = True) -> PopulationResult:
+                     fused: bool = True, stop_below: float | None = None) -> PopulationResult:
     """Train every member of a population with full-batch Adam or SGD for ``steps`` steps.
 
     X: [n, d], y: [n] in {-1, +1}; params: name -> [K, *shape] (not modified). ``dtype`` defaults
@@ -415,12 +425,18 @@ def train_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params:
     with the loss before that step — reporting is the only host sync in the loop. Members are
     independent: one that diverges to a non-finite loss does not disturb the others.
 
+    ``stop_below``: end early once some member's loss is <= it (checked every ``log_every`` steps;
+    e.g. 0.0 for a search that cannot do better than a zero loss).
+
     Returns params on ``device`` with loss and grad_norm evaluated there after the last step.
+    Under active limits (:mod:`arena.engine.limits`) K and ``steps`` are clipped and the loop stops
+    at the deadline (``result.steps`` says how many steps ran, ``extra["stopped_at_deadline"]``).
     """
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
     dev = resolve_device(device)
     flat, X, y = _prepare(setting, X, y, params, dev, dtype)
+    flat, steps, limits = _within_limits(flat, steps)
     objective = PopulationLoss(setting, X, y, fused=fused)
     flat.requires_grad_(True)
     opt = make_optimizer(optimizer, [flat], lr=lr, momentum=momentum)
@@ -428,20 +444,31 @@ def train_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params:
     report, close = _reporter(progress, steps, f"{optimizer} K={flat.shape[0]}")
     _sync(dev)
     start = time.perf_counter()
+    done, stopped = 0, False
     try:
         for step in range(steps):
+            if limits is not None and limits.expired():
+                stopped = True
+                break
+            done = step + 1
             loss = objective(flat)
             (flat.grad,) = torch.autograd.grad(loss.sum(), flat)
             opt.step()
-            if report is not None and (step % every == 0 or step == steps - 1):
-                report(step + 1, loss.detach())
+            if step % every == 0 or step == steps - 1:
+                if report is not None:
+                    report(step + 1, loss.detach())
+                if stop_below is not None and bool((loss.detach() <= stop_below).any()):
+                    break
         flat = flat.detach()
         loss, grad = objective.value_and_grad(flat)
         _sync(dev)
     finally:
         close()
     seconds = time.perf_counter() - start
-    return PopulationResult(setting.unflatten(flat), loss, grad.norm(dim=-1), steps, seconds)
+    if limits is not None:
+        limits.record(flat.shape[0], done, stopped)
+    return PopulationResult(setting.unflatten(flat), loss, grad.norm(dim=-1), done, seconds,
+                            extra={"stopped_at_deadline": True} if stopped else {})
 
 
 # -- L-BFGS polish ------------------------------------------------------------------------------
@@ -470,6 +497,8 @@ def polish_lbfgs(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Map
         raise ValueError(f"max_radius must be >= 0, got {max_radius}")
     dev = resolve_device(device)
     x, X, y = _prepare(setting, X, y, params, dev, torch.float64)
+    x, max_iter, limits = _within_limits(x, max_iter)
+    stopped = False
     objective = PopulationLoss(setting, X, y, fused=fused)
     _sync(dev)
     start = time.perf_counter()
@@ -487,6 +516,9 @@ def polish_lbfgs(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Map
     slot, done = 0, 0
     for _ in range(max_iter):
         if not bool(active.any()):
+            break
+        if limits is not None and limits.expired():
+            stopped = True
             break
         done += 1
         d = -_two_loop(g, S, Yh, rho, gamma, slot)
@@ -520,8 +552,11 @@ def polish_lbfgs(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Map
         active = (moved & (gnorm > tol_grad)) | forget
     _sync(dev)
     seconds = time.perf_counter() - start
+    if limits is not None:
+        limits.record(K, done, stopped)
     return PopulationResult(setting.unflatten(x), f, gnorm, done, seconds, converged=converged,
-                            iterations=iterations, distance=(x - search.center).norm(dim=-1))
+                            iterations=iterations, distance=(x - search.center).norm(dim=-1),
+                            extra={"stopped_at_deadline": True} if stopped else {})
 
 
 @dataclass

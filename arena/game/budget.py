@@ -1,7 +1,14 @@
-"""What one attacker may spend in one match (the ``budget/`` config group)."""
+"""What one attacker may spend in one match (the ``budget/`` config group).
+
+The arena enforces it (:mod:`arena.game.enforce`): during ``attack`` the engine clips populations
+to ``restarts`` and calls to ``steps`` and stops at the ``seconds`` deadline; an attack still
+running after it is interrupted and keeps the claims it already handed over, by ``yield`` or by
+:meth:`Budget.submit`.
+"""
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -26,8 +33,40 @@ class Budget:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"budget.{key} must be a positive integer, got {value!r}")
-        if self.seconds is not None and not (isinstance(self.seconds, (int, float)) and self.seconds > 0):
+        if self.seconds is not None and (isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float))
+                                         or not self.seconds > 0):
             raise ValueError(f"budget.seconds must be a positive number or null, got {self.seconds!r}")
+        object.__setattr__(self, "_submitted", [])
+        object.__setattr__(self, "_deadline", None)
+
+    # -- what the match sees while the attack runs (not part of the config) --------------------
+    def submit(self, claim: Any) -> None:
+        """Hand a claim to the arena now: it is judged even if the attack is stopped later."""
+        if not any(claim is c for c in self._submitted):
+            self._submitted.append(claim)
+
+    @property
+    def submitted(self) -> list[Any]:
+        """Claims handed over so far (by :meth:`submit` or ``yield``), in order."""
+        return list(self._submitted)
+
+    def start_clock(self, now: float | None = None) -> None:
+        """Start the ``seconds`` clock (``time.monotonic``); the arena does this before ``attack``."""
+        now = time.monotonic() if now is None else now
+        object.__setattr__(self, "_deadline", None if self.seconds is None else now + float(self.seconds))
+
+    @property
+    def deadline(self) -> float | None:
+        """``time.monotonic()`` value at which the attack's time is up (None: no clock running)."""
+        return self._deadline
+
+    def remaining(self) -> float | None:
+        """Seconds left (may be negative), or None when unlimited or not started."""
+        return None if self._deadline is None else self._deadline - time.monotonic()
+
+    def expired(self) -> bool:
+        """True once the wall-clock budget is spent: a polite attacker returns what it has."""
+        return self._deadline is not None and time.monotonic() >= self._deadline
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any] | None) -> "Budget":

@@ -180,6 +180,8 @@ def write(out_dir: str | Path, sort: str = "broken") -> dict[str, Any]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     board["necessity"] = necessity.build(out_dir)
-    (out_dir / "leaderboard.json").write_text(json.dumps(board, indent=2, default=str) + "\n")
-    (out_dir / "leaderboard.md").write_text(render_markdown(board) + "\n" + necessity.render_markdown(board["necessity"]))
+    from arena.game.atomic import write_json, write_text
+
+    write_json(out_dir / "leaderboard.json", board)
+    write_text(out_dir / "leaderboard.md", render_markdown(board) + "\n" + necessity.render_markdown(board["necessity"]))
     return board

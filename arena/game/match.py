@@ -29,7 +29,9 @@ from typing import Any, Mapping
 import torch
 
 from arena import __version__
+from arena.game import atomic
 from arena.game.budget import Budget
+from arena.game.enforce import run_attack
 from arena.claims import Claim, save_claim
 from arena.engine.population import resolve_device
 from arena.referee.judge import RefereeConfig, Verdict, judge_safely
@@ -95,9 +97,7 @@ def finished_result(match_dir: Path, spec: MatchSpec) -> dict[str, Any] | None:
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    tmp.replace(path)
+    atomic.write_json(path, data)
 
 
 VERIFIED = ("bad_local_min", "bad_path_to_infinity")
@@ -192,7 +192,7 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
     match_dir = Path(match_dir)
     match_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"cpu": time.process_time()}  # becomes this match's CPU seconds in _finish
     result: dict[str, Any] = {
         "match_id": spec.match_id, "attacker": spec.attacker["name"], "defender": spec.defender["name"],
         "setting": spec.setting_name, "seed": spec.seed, "config": spec.config(),
@@ -220,7 +220,9 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
             return _finish(result, match_dir, timings, started)
         t = time.perf_counter()
         with basins.recording() as populations:  # restart end points the attacker reports, if any
-            claims = list(attacker.attack(defended, guarantee, budget, spec.seed, str(dev)))
+            attack = run_attack(attacker, defended, guarantee, budget, spec.seed, str(dev))
+        claims = attack.claims
+        result["budget_spent"] = attack.report()
         timings["attack"] = time.perf_counter() - t
         t = time.perf_counter()
         result["bad_basin"] = basins.summarize(populations.populations)
@@ -277,13 +279,14 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         return _finish(result, match_dir, timings, started)
     except Exception as exc:  # noqa: BLE001 - every crash becomes an `error` result with its traceback
         tb = traceback.format_exc()
-        (match_dir / "traceback.txt").write_text(tb)
+        atomic.write_text(match_dir / "traceback.txt", tb)
         result.update(outcome="error", reason=f"{exc.__class__.__name__}: {exc}", traceback=tb)
         return _finish(result, match_dir, timings, started)
 
 
 def _finish(result: dict[str, Any], match_dir: Path, timings: dict[str, float], started: float) -> dict[str, Any]:
     timings["total"] = time.time() - started
+    timings["cpu"] = time.process_time() - timings["cpu"]
     result["timings"] = timings
     _write_json(match_dir / "result.json", _jsonable(result))
     return result

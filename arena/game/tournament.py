@@ -14,7 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
 
 from arena.game import leaderboard, wandb_log
 from arena.game.match import MatchSpec, finished_result, run_match
@@ -32,6 +34,11 @@ def spec_from_cfg(cfg: DictConfig) -> MatchSpec:
 
 def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
     """Run (or skip, if finished) one match; returns (result, skipped)."""
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        from arena.game.validate import check_run, check_specs, or_exit
+
+        or_exit(check_run, cfg)
+        or_exit(check_specs, [spec])
     out_dir = Path(cfg.out_dir)
     match_dir = out_dir / "matches" / spec.match_id
     if not cfg.get("rerun", False):
@@ -76,26 +83,28 @@ def _options(group: str, wanted: Any) -> list[str]:
 
 
 def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
-    """The matches of the ``tournament`` node, each composed like a multirun job would be."""
+    """The matches of the ``tournament`` node, each with the nodes a multirun job would compose.
+
+    Each group option is composed once (a node does not depend on the other groups' choices), not
+    once per match: Hydra's compose costs a large share of a second, and the grid is a product.
+    """
     from hydra import compose
 
     t = cfg.tournament
-    attackers = _options("attacker", plain(t.attackers))
-    defenders = _options("defender", plain(t.defenders))
-    settings = _options("setting", plain(t.settings))
     seeds = plain(t.seeds)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
-    keep = [f"{k}={v}" for k, v in (("budget", cfg.budget_name), ("referee", cfg.referee_name))]
-    specs = []
-    for setting in settings:
-        for defender in defenders:
-            for attacker in attackers:
-                for seed in seeds:
-                    sub = compose(config_name="config",
-                                  overrides=[f"attacker={attacker}", f"defender={defender}",
-                                             f"setting={setting}", f"seed={seed}", *keep])
-                    specs.append(spec_from_cfg(sub))
-    return specs
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"tournament.seeds: must be integers, got {seed!r}")
+    nodes: dict[str, dict[str, Any]] = {}
+    for group, wanted in (("attacker", t.attackers), ("defender", t.defenders), ("setting", t.settings)):
+        nodes[group] = {name: plain(compose(config_name="config", overrides=[f"{group}={name}"])[group])
+                        for name in _options(group, plain(wanted))}
+    # the budget and referee as given on the command line (budget.seconds=..., too)
+    budget, referee = plain(cfg.budget), plain(cfg.referee)
+    return [MatchSpec(attacker=a, defender=d, setting=s, budget=budget, referee=referee, seed=seed)
+            for s in nodes["setting"].values() for d in nodes["defender"].values()
+            for a in nodes["attacker"].values() for seed in seeds]
 
 
 def run_grid(cfg: DictConfig) -> dict[str, Any]:
@@ -104,8 +113,15 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
 
     from tqdm import tqdm
 
-    specs = grid_specs(cfg)
+    from arena.game.validate import check_run, check_specs, or_exit
+
+    or_exit(check_run, cfg)
+    or_exit(check_specs, [or_exit(spec_from_cfg, cfg)])  # budget, referee: before composing the grid
+    specs = or_exit(grid_specs, cfg)
+    or_exit(check_specs, specs)  # every match's plugins and values build before the first one plays
     counts = {"done": 0, "failed": 0, "skipped": 0}
+    if cfg.get("isolation", "none") == "process":
+        return _run_isolated(cfg, specs, counts)
     outcomes: Counter = Counter()
     times: list[tuple[float, str]] = []
     bar = tqdm(specs, desc="matches", unit="match", disable=not cfg.get("progress", True), dynamic_ncols=True)
@@ -117,9 +133,44 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
             times.append((float((result.get("timings") or {}).get("total", 0.0)), spec.match_id))
         bar.set_postfix(dict(outcomes.most_common()), refresh=False)
     bar.close()
+    _print_slowest(times)
+    return finish(cfg, counts)
+
+
+def _print_slowest(times: list[tuple[float, str]]) -> None:
     slowest = sorted(times, reverse=True)[:5]
     if slowest:
         print("slowest matches: " + ", ".join(f"{m} {t:.1f} s" for t, m in slowest))
+
+
+def _run_isolated(cfg: DictConfig, specs: list[MatchSpec], counts: dict[str, int]) -> dict[str, Any]:
+    """The grid in worker processes (arena.game.pool): finished matches skipped, one progress bar."""
+    from collections import Counter
+
+    from tqdm import tqdm
+
+    from arena.game.pool import play_in_workers
+
+    todo = [s for s in specs if cfg.get("rerun", False)
+            or finished_result(Path(cfg.out_dir) / "matches" / s.match_id, s) is None]
+    counts["skipped"] = len(specs) - len(todo)
+    bar = tqdm(total=len(specs), initial=counts["skipped"], desc="matches", unit="match",
+               disable=not cfg.get("progress", True))
+
+    outcomes: Counter = Counter()
+    times: list[tuple[float, str]] = []
+
+    def done(spec: MatchSpec, result: dict[str, Any]) -> None:
+        counts["failed" if result.get("outcome") == "error" else "done"] += 1
+        outcomes[result.get("outcome", "error")] += 1
+        times.append((float((result.get("timings") or {}).get("total", 0.0)), spec.match_id))
+        bar.update(1)
+        bar.set_postfix(dict(outcomes.most_common()), refresh=False)
+
+    if todo:
+        play_in_workers(cfg, todo, done)
+    bar.close()
+    _print_slowest(times)
     return finish(cfg, counts)
 
 

@@ -322,8 +322,9 @@ def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: Refe
     per_scale = max(1, cfg.restarts // len(cfg.restart_init_scales))
     inits = [setting.init_params(per_scale, generator=gen, scale=s) for s in cfg.restart_init_scales]
     params = {k: torch.cat([p[k] for p in inits]).to(device) for k in setting.param_shapes}
+    # a member at zero loss cannot be beaten by a non-negative loss: the search may end there
     trained = train_population(setting, X, y, params, optimizer="adam", lr=cfg.restart_lr,
-                               steps=cfg.restart_steps, device=device)
+                               steps=cfg.restart_steps, device=device, stop_below=0.0)
     polished = polish_lbfgs(setting, X, y, trained.params, max_iter=200, device=device)
     final = _to64(polished.params, device)
     losses = setting.empirical_loss(final, X, y).detach()
