@@ -28,7 +28,8 @@ import torch
 
 from arena.claims import Claim
 from arena.engine.population import resolve_device
-from arena.referee.judge import RefereeConfig, Verdict, _check_params, _to64, badness_search
+from arena.referee.judge import RefereeConfig, Verdict, badness_search
+from arena.referee.params import check_params as _check_params, to64 as _to64
 from arena.landscape.setting import Setting
 
 _FUNCS = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,

@@ -1,0 +1,69 @@
+"""Step 4: second order: the Hessian spectrum, flat directions, strictness plain and modulo symmetry.
+
+Every live unit of a positively homogeneous neuron has an exact flat direction, its rescaling
+orbit, so such a network has no strict minimum in the plain sense. Strictness *modulo symmetry*
+looks at the Hessian restricted to the orthogonal complement of the symmetry tangents
+(:func:`arena.referee.canonical.symmetry_directions`): a minimum is strict modulo symmetry when that
+restriction is positive definite and no unit sits on a kink. Flat directions left in the complement
+(e.g. a dead unit's weights) are reported by parameter name.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from arena.referee.canonical import symmetry_directions
+from arena.referee.curvature import Spectrum, hessian_spectrum
+from arena.referee.steps.case import Case
+
+
+def second_order(case: Case) -> None:
+    cfg, ev = case.cfg, case.ev
+    t = time.perf_counter()
+    spec = hessian_spectrum(case.setting, case.X, case.y, case.v, exact_max_params=cfg.hessian_exact_max_params)
+    case.time("hessian", t)
+    hnorm = float(np.abs(spec.values).max()) if spec.values.size else 0.0
+    tol = cfg.eig_tol * case.scale + cfg.eig_rel_tol * hnorm
+    ev.update(hessian_method=spec.method, hessian_min_eig=spec.min_eig, hessian_max_eig=spec.max_eig,
+              hessian_norm=hnorm, eig_tol_effective=tol)
+    on_kink = bool(case.notes["kink_units"])
+    if spec.all_values is not None:
+        flat_mask = np.abs(spec.all_values) <= tol
+        ev["flat_directions"] = int(flat_mask.sum())
+        ev["strict"] = bool(spec.min_eig > tol and not on_kink)
+        ev["flat_basis"] = [case.name(torch.as_tensor(spec.vectors[:, i], device=case.dev))
+                            for i in list(flat_mask.nonzero()[0])[:4]]
+        _modulo_symmetry(case, spec, tol, on_kink)
+    else:
+        ev["strict"] = None  # Lanczos sees the extremes only: strictness is not decided
+        ev["strict_modulo_symmetry"] = None
+    eigvecs = torch.as_tensor(spec.vectors.T, dtype=torch.float64, device=case.dev)
+    case.notes.update(spectrum=spec, eig_tol=tol,
+                      negative=eigvecs[torch.as_tensor(spec.values < -tol, device=case.dev)],
+                      flat=eigvecs[torch.as_tensor(np.abs(spec.values) <= tol, device=case.dev)])
+
+
+def _modulo_symmetry(case: Case, spec: Spectrum, tol: float, on_kink: bool) -> None:
+    """Spectrum of QᵀHQ, Q an orthonormal basis of the complement of the symmetry tangents."""
+    ev = case.ev
+    S, units = symmetry_directions(case.setting, case.v, case.canon)
+    ev["symmetry_directions"] = len(units)
+    V = torch.as_tensor(spec.vectors, dtype=torch.float64)
+    H = V @ torch.diag(torch.as_tensor(spec.values, dtype=torch.float64)) @ V.T
+    if len(units):
+        _, sing, Vh = torch.linalg.svd(S.cpu(), full_matrices=True)
+        rank = int((sing > sing.max() * 1e-12).sum())
+        Q = Vh[rank:].T  # [P, P - rank]
+    else:
+        Q = torch.eye(H.shape[0], dtype=torch.float64)
+    if Q.shape[1] == 0:
+        ev.update(flat_directions_modulo_symmetry=0, strict_modulo_symmetry=not on_kink, flat_beyond_symmetry=[])
+        return
+    vals, vecs = torch.linalg.eigh(Q.T @ H @ Q)
+    flat = (vals.abs() <= tol).nonzero().flatten().tolist()
+    ev["hessian_min_eig_modulo_symmetry"] = float(vals.min())
+    ev["flat_directions_modulo_symmetry"] = len(flat)
+    ev["strict_modulo_symmetry"] = bool(float(vals.min()) > tol and not on_kink)
+    ev["flat_beyond_symmetry"] = [case.name((Q @ vecs[:, i]).to(case.dev)) for i in flat[:4]]
