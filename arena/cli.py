@@ -31,6 +31,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"arena verify: --set expects key=value, got {item!r}", file=sys.stderr)
             return EXIT_UNREADABLE
         overrides[key] = _parse_value(value)
+    if args.seed is not None:  # replay a verdict: its probes and search used this seed
+        overrides["seed"] = args.seed
     try:
         cfg = RefereeConfig.from_mapping(overrides)
     except (ValueError, TypeError) as exc:
@@ -105,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--device", default="auto", help="auto (cuda when present), cpu or cuda")
     verify.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a referee tolerance, e.g. --set restarts=128")
+    verify.add_argument("--seed", type=int, default=None,
+                        help="the referee's probe seed (default: fresh per claim; a verdict records its seed)")
     verify.set_defaults(func=cmd_verify)
     board = sub.add_parser("leaderboard", help="rebuild leaderboard.json/.md of a tournament folder from its results")
     board.add_argument("dir", help="the tournament's out_dir (holding matches/*/result.json)")
