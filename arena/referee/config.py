@@ -27,6 +27,7 @@ class RefereeConfig:
     polish_radius: float = 1e-2  # relative to max(1, ‖θ‖)
     polish_iters: int = 50
     polish_drop_tol: float = 1e-7  # relative to max(1, |L|)
+    polish_newton_max_params: int = 500  # damped Newton up to this size, L-BFGS above
     grad_tol: float = 1e-6
     hessian_exact_max_params: int = 2000
     eig_tol: float = 1e-7  # |λ| <= eig_tol·max(1, |L|) + eig_rel_tol·‖H‖ counts as a flat direction
@@ -38,6 +39,7 @@ class RefereeConfig:
     probe_random: int = 256
     probe_descent_steps: int = 30
     probe_descent_starts: int = 8
+    probe_max_flat: int = 64  # flat eigenvectors probed one by one (random mixtures cover the rest)
     descent_tol: float = 1e-12  # relative to max(1, |L|)
     escape_min_radii: int = 3  # a higher-order escape is fitted over at least this many radii
     escape_fit_tol: float = 0.5  # largest residual (log10 units) of the power-law fit

@@ -15,7 +15,7 @@ def polish_step(case: Case) -> Verdict | None:
     t = time.perf_counter()
     radius = cfg.polish_radius * max(1.0, float(case.v0.norm()))
     pol = polish(case.setting, case.X, case.y, case.v0, radius=radius, max_iter=cfg.polish_iters,
-                 exact_max_params=cfg.hessian_exact_max_params)
+                 exact_max_params=min(cfg.hessian_exact_max_params, cfg.polish_newton_max_params))
     case.time("polish", t)
     drop = case.loss0 - pol.loss
     ev.update(polish_method=pol.method, polish_drop=drop, polish_distance=pol.distance,

@@ -39,6 +39,9 @@ def _targeted(case: Case, gen: torch.Generator) -> dict[str, torch.Tensor]:
         # at no cost, before its weight pays): probe them and random mixtures of them
         mix = torch.randn(case.cfg.probe_descent_starts, flat.shape[0], dtype=torch.float64,
                           generator=gen).to(case.dev) @ flat
+        if flat.shape[0] > case.cfg.probe_max_flat:  # fewer probes at large sizes
+            keep = torch.randperm(flat.shape[0], generator=gen)[: case.cfg.probe_max_flat]
+            flat = flat[keep.to(case.dev)]
         flat = torch.cat([flat, -flat, mix])
     out = {"gradient": -n["gradient"].unsqueeze(0), "hessian_negative": torch.cat([n["negative"], -n["negative"]]),
            "kink": n["kink_dirs"], "flat": flat}

@@ -46,24 +46,32 @@ def second_order(case: Case) -> None:
 
 
 def _modulo_symmetry(case: Case, spec: Spectrum, tol: float, on_kink: bool) -> None:
-    """Spectrum of QᵀHQ, Q an orthonormal basis of the complement of the symmetry tangents."""
+    """Strictness on the complement of the symmetry tangents S, from the spectrum already computed.
+
+    At a critical point L is constant along each orbit, so every tangent s has sᵀHs = 0; when H ⪰ 0
+    this means Hs = 0, and H restricted to S^⊥ is positive definite exactly when the flat
+    eigenspace F adds nothing to span(S). F's directions at more than 45° from span(S) are the
+    flat directions beyond symmetry.
+    """
     ev = case.ev
     S, units = symmetry_directions(case.setting, case.v, case.canon)
     ev["symmetry_directions"] = len(units)
-    V = torch.as_tensor(spec.vectors, dtype=torch.float64)
-    H = V @ torch.diag(torch.as_tensor(spec.values, dtype=torch.float64)) @ V.T
+    vals = torch.as_tensor(spec.all_values, dtype=torch.float64)
+    vecs = torch.as_tensor(spec.vectors, dtype=torch.float64)
     if len(units):
-        _, sing, Vh = torch.linalg.svd(S.cpu(), full_matrices=True)
-        rank = int((sing > sing.max() * 1e-12).sum())
-        Q = Vh[rank:].T  # [P, P - rank]
+        Qs, r = torch.linalg.qr(S.cpu().T)  # [P, k]
+        Qs = Qs[:, r.diagonal().abs() > 1e-12 * float(r.diagonal().abs().max())]
     else:
-        Q = torch.eye(H.shape[0], dtype=torch.float64)
-    if Q.shape[1] == 0:
-        ev.update(flat_directions_modulo_symmetry=0, strict_modulo_symmetry=not on_kink, flat_beyond_symmetry=[])
-        return
-    vals, vecs = torch.linalg.eigh(Q.T @ H @ Q)
-    flat = (vals.abs() <= tol).nonzero().flatten().tolist()
-    ev["hessian_min_eig_modulo_symmetry"] = float(vals.min())
-    ev["flat_directions_modulo_symmetry"] = len(flat)
-    ev["strict_modulo_symmetry"] = bool(float(vals.min()) > tol and not on_kink)
-    ev["flat_beyond_symmetry"] = [case.name((Q @ vecs[:, i]).to(case.dev)) for i in flat[:4]]
+        Qs = torch.zeros(vecs.shape[0], 0, dtype=torch.float64)
+    overlap = (Qs.T @ vecs).pow(2).sum(0)  # [P] share of each eigenvector inside span(S)
+    outside = overlap < 0.5
+    ev["hessian_min_eig_modulo_symmetry"] = float(vals[outside].min()) if bool(outside.any()) else None
+    F = vecs[:, vals.abs() <= tol]
+    inside = torch.linalg.svdvals(Qs.T @ F) if F.shape[1] and Qs.shape[1] else torch.zeros(0)
+    beyond = F.shape[1] - int((inside > 0.5**0.5).sum())  # principal angles below 45°: inside span(S)
+    ev["flat_directions_modulo_symmetry"] = beyond
+    ev["strict_modulo_symmetry"] = bool(float(vals.min()) >= -tol and beyond == 0 and not on_kink)
+    R = F - Qs @ (Qs.T @ F)  # the flat eigenvectors' parts outside span(S); name a basis of the largest
+    top = R[:, torch.argsort(R.norm(dim=0), descending=True)[: min(4, beyond)]]
+    basis = torch.linalg.qr(top).Q if top.shape[1] else top
+    ev["flat_beyond_symmetry"] = [case.name(basis[:, i].to(case.dev)) for i in range(basis.shape[1])]
