@@ -67,8 +67,9 @@ def _modulo_symmetry(case: Case, spec: Spectrum, tol: float, on_kink: bool) -> N
     outside = overlap < 0.5
     ev["hessian_min_eig_modulo_symmetry"] = float(vals[outside].min()) if bool(outside.any()) else None
     F = vecs[:, vals.abs() <= tol]
-    inside = torch.linalg.svdvals(Qs.T @ F) if F.shape[1] and Qs.shape[1] else torch.zeros(0)
-    beyond = F.shape[1] - int((inside > 0.5**0.5).sum())  # principal angles below 45°: inside span(S)
+    C = Qs.T @ F  # [k, m]: cosines of the principal angles between span(S) and F are its singular values
+    inside = torch.linalg.eigvalsh(C @ C.T) if F.shape[1] and Qs.shape[1] else torch.zeros(0)
+    beyond = F.shape[1] - int((inside > 0.5).sum())  # angles below 45°: inside span(S)
     ev["flat_directions_modulo_symmetry"] = beyond
     ev["strict_modulo_symmetry"] = bool(float(vals.min()) >= -tol and beyond == 0 and not on_kink)
     R = F - Qs @ (Qs.T @ F)  # the flat eigenvectors' parts outside span(S); name a basis of the largest
