@@ -82,8 +82,8 @@ def classify_escape(series: list[tuple[float, float, bool]], tol: float, max_ord
                           f"{predicted:.2g} would be visible: the edge of a small basin", p)
     return EscapeCall("escape", f"descent in every ball down to radius {r_k:g}, shrinking like r^{p:.3g} over "
                       f"{len(lead)} radii (ΔL = {-lead[0][1]:.3g} at {lead[0][0]:g}, {-d_k:.3g} at {r_k:g}); at "
-                      f"radius {r_next:g} it would be {predicted:.2g}, too close to the float64 resolution {tol:.2g} to be seen: a "
-                      f"higher-order escape, not a minimum", p)
+                      f"radius {r_next:g} it would be {predicted:.2g}, too close to the float64 resolution {tol:.2g} to be seen: "
+                      f"{'a higher-order' if p > 2.5 else 'an'} escape of order {p:.2g}, not a minimum", p)
 
 
 def _fit_power(points: list[tuple[float, float]]) -> tuple[float, float]:
