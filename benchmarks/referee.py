@@ -33,6 +33,8 @@ def time_verdict(hidden: int, certify: bool, repeats: int, device: str) -> tuple
         t, c = time.perf_counter(), time.process_time()
         v = judge(claim, cfg, device=device)
         best, cpu, verdict = min(best, time.perf_counter() - t), min(cpu, time.process_time() - c), v.verdict
+    steps = {k: round(t, 2) for k, t in v.evidence.get("timings", {}).items() if k != "total"}
+    print(f"  steps (s): {steps}", flush=True)
     return best, cpu, verdict, v.evidence.get("num_params", 0)
 
 
@@ -49,6 +51,7 @@ def main() -> None:
     if args.certify and not can_certify:
         print("certify: this referee has no certificate support; timing without")
     modes = [False] + ([True] if args.certify and can_certify else [])
+    judge(zoo.a1_dead_relu(), {"restarts": 1, "restart_steps": 1}, device=args.device)  # one-off imports and warm-up
     at_1000 = None
     for h in args.sizes:
         for certify in modes:
