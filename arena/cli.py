@@ -38,6 +38,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         overrides[key] = _parse_value(value)
     if args.allow_custom_network:
         overrides["allow_custom_network"] = True
+    if args.seed is not None:  # replay a verdict: its probes and search used this seed
+        overrides["seed"] = args.seed
     try:
         cfg = RefereeConfig.from_mapping(overrides)
     except (ValueError, TypeError) as exc:
@@ -168,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="override a referee tolerance, e.g. --set restarts=128")
     verify.add_argument("--allow-custom-network", action="store_true",
                         help="trust the claim's network _target_ (imports and runs that code)")
+    verify.add_argument("--seed", type=int, default=None,
+                        help="the referee's probe seed (default: fresh per claim; a verdict records its seed)")
     verify.set_defaults(func=cmd_verify)
     board = sub.add_parser("leaderboard", help="rebuild leaderboard.json/.md of a tournament folder from its results")
     board.add_argument("dir", help="the tournament's out_dir (holding matches/*/result.json)")

@@ -19,6 +19,7 @@ from arena.game.budget import Budget
 from arena.landscape.setting import Setting
 
 PROMISES = ("no_bad_local_min", "no_bad_strict_local_min", "no_bad_path_to_infinity", None)
+STRICTNESS = ("plain", "modulo_symmetry")
 KINDS = ("neuron", "architecture", "loss", "regularizer", "combined", "none")
 
 __all__ = ["Assumption", "AssumptionResult", "Attacker", "Budget", "Defender", "Guarantee", "PluginConfig", "KINDS", "PROMISES",
@@ -33,10 +34,13 @@ class Guarantee:
     assumptions: list[Assumption] = field(default_factory=list)
     paper: str = ""
     notes: str = ""
+    strictness: str = "plain"  # what "strict" means in the promise: "plain" or "modulo_symmetry"
 
     def __post_init__(self) -> None:
         if self.promise not in PROMISES:
             raise ValueError(f"guarantee promise must be one of {PROMISES}, got {self.promise!r}")
+        if self.strictness not in STRICTNESS:
+            raise ValueError(f"guarantee strictness must be one of {STRICTNESS}, got {self.strictness!r}")
         labels = [a.label for a in self.assumptions]
         if len(set(labels)) != len(labels):
             raise ValueError(f"guarantee lists an assumption twice: {labels}")
@@ -47,12 +51,12 @@ class Guarantee:
 
     def to_dict(self) -> dict[str, Any]:
         return {"promise": self.promise, "assumptions": [a.to_dict() for a in self.assumptions],
-                "paper": self.paper, "notes": self.notes}
+                "paper": self.paper, "notes": self.notes, "strictness": self.strictness}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Guarantee":
         return cls(d.get("promise"), [Assumption.from_dict(a) for a in d.get("assumptions", [])],
-                   d.get("paper", ""), d.get("notes", ""))
+                   d.get("paper", ""), d.get("notes", ""), d.get("strictness", "plain"))
 
 
 class PluginConfig:

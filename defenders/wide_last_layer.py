@@ -60,6 +60,11 @@ class WideLastLayer(PluginConfig):
             assumptions=assumptions("last_hidden_width_at_least_n", "inputs_distinct_in_one_coordinate",
                                     "loss_convex", "neuron_continuous"),
             paper=PAPER,
+            # The theorem's notion: strict in the regular sense, or setwise strict (a compact set of
+            # equal loss with higher loss around it). A ReLU minimum that is strict only modulo the
+            # rescaling orbits is neither (the orbit c -> (c·w, a/c) is not compact), so the
+            # theorem does not speak about it: judged by plain strictness.
+            strictness="plain",
             notes=("No bad strict local minimum (regular or setwise) when the last hidden layer has >= n units; "
                    "non-strict bad minima may remain (the paper shows they exist for some activations), so "
                    "the promise does not cover them. The width is fixed here; the assumption is checked "

@@ -8,7 +8,7 @@ Outcomes (docs/design.md, glossary):
 * ``out_of_scope?``: a verified bad local minimum whose only failing assumptions are unproven (a
   search that found no witness, an undecidable or crashed check): it may be in scope, so it counts
   neither as broken nor as evidence of necessity;
-* ``held``: no claim survived the referee;
+* ``held``: no claim survived the referee (an ``inconclusive`` verdict counts as held);
 * ``incompatible``: the attacker does not apply to the defended setting (with its reason);
 * ``error``: a crash; the traceback is kept in ``result.json`` and ``traceback.txt``.
 
@@ -107,7 +107,8 @@ def scope_gaps(guarantee: Any, claim: Claim, verdict: Verdict) -> list[str]:
     """What the defender's promise does not cover about this verified claim (empty: covered).
 
     ``no_bad_local_min`` covers every local minimum but no path to infinity;
-    ``no_bad_strict_local_min`` covers only strict minima (flat directions or a kink: not covered);
+    ``no_bad_strict_local_min`` covers only strict minima (flat directions or a kink: not covered),
+    strict in the guarantee's ``strictness`` notion (``plain`` or ``modulo_symmetry``);
     ``no_bad_path_to_infinity`` covers both. A defender with no promise (None) covers everything:
     any verified bad point counts against the base setting.
     """
@@ -117,7 +118,9 @@ def scope_gaps(guarantee: Any, claim: Claim, verdict: Verdict) -> list[str]:
     gaps = []
     if claim.kind == "path" and promise != "no_bad_path_to_infinity":
         gaps.append("promise_covers_paths_to_infinity")
-    if claim.kind == "local_min" and promise == "no_bad_strict_local_min" and verdict.evidence.get("strict") is not True:
+    # the guarantee names its notion of strictness: plain, or modulo the network's symmetries
+    notion = "strict_modulo_symmetry" if getattr(guarantee, "strictness", "plain") == "modulo_symmetry" else "strict"
+    if claim.kind == "local_min" and promise == "no_bad_strict_local_min" and verdict.evidence.get(notion) is not True:
         gaps.append("promise_covers_non_strict_minima")
     return gaps
 
@@ -181,6 +184,7 @@ def _guarantee_dict(guarantee: Any) -> dict[str, Any] | None:
     if guarantee is None:
         return None
     return {"promise": getattr(guarantee, "promise", None), "paper": getattr(guarantee, "paper", ""),
+            "strictness": getattr(guarantee, "strictness", "plain"),
             "assumptions": [{"name": getattr(a, "label", a.name), "description": getattr(a, "description", "")}
                             for a in getattr(guarantee, "assumptions", None) or []]}
 
@@ -205,7 +209,7 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         attacker = instantiate_plugin("attacker", spec.attacker)
         defender = instantiate_plugin("defender", spec.defender)
         budget = Budget.from_config(spec.budget)
-        referee_cfg = RefereeConfig.from_mapping({**spec.referee, "seed": spec.seed})
+        referee_cfg = RefereeConfig.from_mapping(spec.referee)  # probe seed: fresh per judgement, not the match's
         base = Setting.from_config({k: v for k, v in spec.setting.items() if k != "name"})
         t = time.perf_counter()
         defended = defender.defend(base)

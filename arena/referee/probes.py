@@ -38,8 +38,14 @@ def unit_rows(D: torch.Tensor) -> torch.Tensor:
 
 def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor,
                targeted: dict[str, torch.Tensor], radius: float, *, n_random: int, descent_steps: int,
-               descent_starts: int, tol: float, generator: torch.Generator) -> ProbeReport:
-    """Probe B(v, radius). ``targeted``: name -> directions [m, P]; v: [P] float64."""
+               descent_starts: int, tol: float, generator: torch.Generator,
+               metric: torch.Tensor | None = None) -> ProbeReport:
+    """Probe B(v, radius). ``targeted``: name -> directions [m, P]; v: [P] float64.
+
+    ``metric`` [P] (default ones) stretches the ball per parameter, {v + δ : ‖δ / metric‖ <= r},
+    so a unit with large weights is probed at radii relative to its own scale.
+    """
+    metric = torch.ones_like(v) if metric is None else metric.to(v)
     f = loss_of_flat(setting, X, y)
     base = float(f(v))
     P = v.numel()
@@ -51,7 +57,7 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
     for name, D in families.items():
         names += [name] * D.shape[0]
         rows.append(D)
-    D = torch.cat(rows)
+    D = torch.cat(rows) * metric
     with torch.no_grad():
         losses = f(v + radius * D)
     deltas = losses - base
@@ -72,7 +78,7 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
             gn = g.norm(dim=1, keepdim=True).clamp(min=1e-300)
             pts = pts - step * g / gn
             off = pts - v
-            n = off.norm(dim=1, keepdim=True)
+            n = (off / metric).norm(dim=1, keepdim=True)
             pts = torch.where(n > radius, v + off * (radius / n), pts)
             new = f(pts)
             better = new < run_best
@@ -85,6 +91,7 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
         source = f"descent_run({names[int(starts[j])]})"
         d = run_pts[j] - v
         direction = d / d.norm().clamp(min=1e-300)
+    direction = direction / direction.norm().clamp(min=1e-300)
     return ProbeReport(radius, min_delta, min_delta < -tol, source, direction.detach())
 
 
@@ -93,7 +100,8 @@ def kink_directions(setting: Setting, params: dict[str, torch.Tensor], X: torch.
     """One-sided moves for piecewise-linear units sitting on a kink.
 
     Returns (directions [m, P], units) where each unit is ``{"layer", "unit", "samples"}``. For a
-    unit j of layer l with some |z_ij| <= kink_tol the moves are ±(bias of j), ±(weight row of j
+    unit j of layer l with some |z_ij| <= kink_tol·max(1, max_i |z_ij|) (relative to the unit's own
+    pre-activation scale) the moves are ±(bias of j), ±(weight row of j
     toward the kink samples' inputs), each alone and combined with ±(j's outgoing weights): a
     first-order descent hides in one of these when autograd's σ'(0) = 0 masks it.
     """
@@ -110,7 +118,8 @@ def kink_directions(setting: Setting, params: dict[str, torch.Tensor], X: torch.
     units: list[dict] = []
     for kink in setting.neuron.kinks:
         for li, (lname, z) in enumerate((k, z) for k, z in pre.items() if k.startswith("layers.")):
-            near = (z - kink).abs() <= kink_tol  # [n, h]
+            unit_scale = z.abs().amax(dim=0).clamp(min=1.0)  # [h]
+            near = (z - kink).abs() <= kink_tol * unit_scale  # [n, h]
             for j in torch.nonzero(near.any(dim=0)).flatten().tolist():
                 samples = torch.nonzero(near[:, j]).flatten().tolist()
                 units.append({"layer": li, "unit": j, "samples": samples})
@@ -174,7 +183,7 @@ def gated_units(setting: Setting, params: dict[str, torch.Tensor], tol: float = 
 
 def probe_gated(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor,
                 units: list[tuple[str, list[int], list[int]]], radius: float, *, turns: int,
-                generator: torch.Generator) -> tuple[float, str, torch.Tensor] | None:
+                generator: torch.Generator, metric: torch.Tensor | None = None) -> tuple[float, str, torch.Tensor] | None:
     """Turn each gated unit's incoming weights by 0.7·r (free), then line-search its output weight.
 
     Returns (min ΔL, source, unit direction [P]) over ``turns`` random turns per unit, or None.
@@ -183,11 +192,12 @@ def probe_gated(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Ten
         return None
     f = loss_of_flat(setting, X, y)
     base = float(f(v))
+    metric = torch.ones_like(v) if metric is None else metric.to(v)
     best: tuple[float, str, torch.Tensor] | None = None
     steps = torch.tensor([2.0 ** -k for k in range(0, 40)], dtype=v.dtype, device=v.device)
     for name, incoming, outgoing in units:
         u = torch.randn(turns, len(incoming), generator=generator, dtype=v.dtype).to(v.device)
-        u = 0.7 * radius * u / u.norm(dim=1, keepdim=True)
+        u = 0.7 * radius * u / u.norm(dim=1, keepdim=True) * metric[incoming]
         pts = v.repeat(turns, 1)
         pts[:, incoming] += u
         pts.requires_grad_(True)
@@ -196,7 +206,7 @@ def probe_gated(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Ten
         direction = -g_out / g_out.norm(dim=1, keepdim=True).clamp(min=1e-300)
         # candidates: output weight moved by 0.7 r · 2^{-k} along −∂L/∂(output weight)
         cand = pts.detach().unsqueeze(1).repeat(1, len(steps), 1)  # [turns, S, P]
-        cand[:, :, outgoing] += 0.7 * radius * steps.reshape(1, -1, 1) * direction.unsqueeze(1)
+        cand[:, :, outgoing] += 0.7 * radius * steps.reshape(1, -1, 1) * (direction * metric[outgoing]).unsqueeze(1)
         with torch.no_grad():
             vals = f(cand.reshape(-1, v.numel())).reshape(turns, len(steps)) - base
         k = int(torch.argmin(vals))

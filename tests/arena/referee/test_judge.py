@@ -66,16 +66,19 @@ def test_relu_unit_on_its_kink_is_caught_by_one_sided_probes():
     assert v.evidence["min_abs_preactivation"] == 0.0
     floor = v.evidence["probes"][-1]
     assert floor["radius"] == 1e-6 and floor["descent"]
-    # first-order descent: ΔL ≈ -(4/3)·r along +bias (2·(1 - 0)·2/3 per unit of bias)
-    assert floor["min_delta"] == pytest.approx(-4 / 3 * 1e-6, rel=0.05)
+    # judged in the canonical form: w = 1, b = 0, a = 2 balanced by c = √2 to w' = a' = √2, and the
+    # unit's radius scale is the RMS of (√2, 0, √2) = √(4/3). First-order descent along +bias:
+    # ΔL ≈ -(2/3)·a'·r·√(4/3) (the x = 0 sample's margin grows by a'·δb, loss (1 - m)²/3)
+    assert v.evidence["canonical"]["unit_scales"] == {"layers.0": [pytest.approx(2**0.5)]}
+    assert floor["min_delta"] == pytest.approx(-2 / 3 * 2**0.5 * (4 / 3) ** 0.5 * 1e-6, rel=0.05)
     assert v.evidence["descent_direction"]["layers.0.bias"] > 0
 
 
 def test_global_minimum_is_not_bad():
     v = judge(zoo.a1_global_min(), FAST, device="cpu")
     assert v.verdict == "not_bad"
-    assert v.evidence["loss"] == 0.0
-    assert v.evidence["gap"] <= 0.0
+    assert v.evidence["loss"] == pytest.approx(0.0, abs=1e-30)  # 0 up to the canonical form's rounding (√2 scales)
+    assert v.evidence["gap"] <= 1e-30
 
 
 def test_random_point_is_not_a_local_min():
