@@ -22,8 +22,16 @@ class ConfigError(ValueError):
 
 
 def group_options(conf_dir: str | Path, group: str) -> list[str]:
-    """Names ``group=<name>`` accepts: YAML files in ``conf_dir/group`` plus installed plugins."""
-    names = {p.stem for p in (Path(conf_dir) / group).glob("*.yaml")}
+    """Names ``group=<name>`` accepts: YAML files in ``conf_dir/group`` (a folder or
+    ``pkg://package``) plus installed plugins."""
+    text = str(conf_dir)
+    if text.startswith("pkg://"):
+        from importlib.resources import files
+
+        folder = files(text[len("pkg://"):].replace("/", ".")).joinpath(group)
+        names = {Path(f.name).stem for f in folder.iterdir() if f.name.endswith(".yaml")} if folder.is_dir() else set()
+    else:
+        names = {p.stem for p in (Path(conf_dir) / group).glob("*.yaml")}
     if group in ("attacker", "defender"):
         from arena.game.registry import discover
 
