@@ -123,3 +123,13 @@ def test_plugins_are_imported_under_the_arena_namespace():
                 offenders += [f"{path.relative_to(ROOT)}:{node.lineno}" for n in names
                               if n.split(".")[0] in ("attackers", "defenders")]
     assert offenders == []
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    """pyproject.toml lists packages by hand (the plugin folders are mapped): none may be missing."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "arena").rglob("__init__.py")}
+    assert found - listed == set()

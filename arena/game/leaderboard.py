@@ -99,10 +99,12 @@ def grid(board: dict[str, Any]) -> list[list[str]]:
         by_pair[(c["defender"], c["attacker"])].append(c)
     from arena.search.basins import rate_text
 
-    rows = [["defender \\ attacker", *board["attackers"], "bad-basin rate"]]
+    basins = any(r.get("bad_basin") for r in board["ranking"])  # the column only when some match trained restarts
+    rows = [["defender \\ attacker", *board["attackers"], *(["bad-basin rate"] if basins else [])]]
     for r in board["ranking"]:
         d = r["defender"]
-        rows.append([d, *(cell_text(by_pair[(d, a)]) for a in board["attackers"]), rate_text(r.get("bad_basin"))])
+        rate = [rate_text(r.get("bad_basin"))] if basins else []
+        rows.append([d, *(cell_text(by_pair[(d, a)]) for a in board["attackers"]), *rate])
     return rows
 
 

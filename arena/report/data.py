@@ -257,7 +257,8 @@ def probes(md: MatchData, v: torch.Tensor, spec: Spectrum) -> tuple[dict[str, An
     cfg = md.cfg
     base = float(md.loss(v))
     tol = cfg.descent_tol * max(1.0, abs(base))
-    radii = list(cfg.probe_radii)
+    recorded = [p["radius"] for p in md.verdict.get("evidence", {}).get("probes", []) if "radius" in p]
+    radii = recorded or list(cfg.probe_radii)  # the radii the referee probed at, when it recorded them
     fams: dict[str, list[float]] = {}
     found: list[tuple[float, str, torch.Tensor]] = []
     gen = torch.Generator().manual_seed(cfg.seed)

@@ -47,7 +47,7 @@ def test_report_command_redraws_only_stale_pictures_and_marks_proofs(tiny, tmp_p
     seg = match(out, "dead_relu", "none") / "fig_segment.png"
     before = seg.stat().st_mtime_ns
     result = match(out, "dead_relu", "none") / "result.json"
-    result.write_text(result.read_text().replace('"outcome": "broken"', '"proof": true, "bad_basin": 0.25, "outcome": "broken"'))
+    result.write_text(result.read_text().replace('"outcome": "broken"', '"proof": true, "bad_basin": {"rate": 0.25, "ci": [0.1, 0.5], "restarts": 8, "distinct": 2}, "outcome": "broken"'))
     saddle = match(out, "dead_relu", "exp_neuron")
     for f in saddle.glob("fig_*"):
         f.unlink()

@@ -96,7 +96,7 @@ def test_cli_sorts_by_bad_basin(tmp_path, capsys):
     _write_result(tmp_path, "random_restarts", "high", 9, 10)
     _write_result(tmp_path, "random_restarts", "low", 0, 10)
     assert main(["leaderboard", str(tmp_path), "--sort", "bad-basin"]) == 0
-    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith(("high", "low"))]
+    lines = [ln.lstrip("| ") for ln in capsys.readouterr().out.splitlines() if ln.lstrip("| ").startswith(("high ", "low "))]
     assert [ln.split()[0] for ln in lines] == ["low", "high"]
     assert "0% [0, 28]" in lines[0] and "90% [60, 98]" in lines[1]
 
