@@ -253,3 +253,28 @@ def wilson(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[f
     centre = (p + z * z / (2 * trials)) / denom
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def referee_search(setting: Any, cfg: Any, device: Any) -> dict[str, Any]:
+    """The referee's badness search on the teacher–student task (the ``badness_search`` result).
+
+    With n >= k the global value is known: F = 0 at the exact minimiser of
+    :meth:`TeacherStudentSetting.global_witness` (teacher units, the last one split into parallel
+    copies), evaluated here. With n < k the teacher cannot be realised and the referee runs the
+    protocol itself from ``cfg.restarts`` initialisations for ``cfg.restart_steps`` steps.
+    """
+    witness = setting.global_witness()
+    if witness is not None:
+        best = {"W": witness["W"].to(device)}
+        loss = float(setting.empirical_loss(best))
+        return {"best_loss": loss, "best_train_error": 0.0, "restarts": 0, "restarts_finite": 0,
+                "restart_losses_quantiles": None, "best_params": best,
+                "method": "exact global minimiser (teacher units, the last split into parallel copies): F = 0"}
+    V = setting.teacher()
+    res = descend(V, setting.n, max(1, cfg.restarts), steps=max(1, cfg.restart_steps),
+                  generator=torch.Generator().manual_seed(cfg.seed))
+    best = int(torch.argmin(res.loss))
+    q = torch.quantile(res.loss, torch.tensor([0.0, 0.5, 1.0], dtype=res.loss.dtype)).tolist()
+    return {"best_loss": float(res.loss[best]), "best_train_error": 0.0, "restarts": int(res.loss.numel()),
+            "restarts_finite": int(torch.isfinite(res.loss).sum()), "restart_losses_quantiles": q,
+            "best_params": {"W": res.W[best].to(device)}, "method": "Safran-Shamir descent from random starts"}

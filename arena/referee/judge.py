@@ -141,7 +141,7 @@ def validate(claim: Claim, cfg: RefereeConfig) -> tuple[Setting | None, list[str
         n, d = X.shape
         if y.shape[0] != n:
             problems.append(f"X has {n} rows but y has {y.shape[0]} labels")
-        if n == 0:
+        if n == 0 and not getattr(setting, "population", False):  # population tasks carry no samples
             problems.append("the dataset is empty")
         if n > cfg.max_samples:
             problems.append(f"{n} samples exceed the limit max_samples={cfg.max_samples}")
@@ -149,7 +149,7 @@ def validate(claim: Claim, cfg: RefereeConfig) -> tuple[Setting | None, list[str
             problems.append(f"X has {d} columns but the network's input_dim is {setting.input_dim}")
         if not torch.isfinite(X).all():
             problems.append("X has non-finite entries (NaN or inf)")
-        elif X.abs().max() > cfg.max_abs_value:
+        elif X.numel() and X.abs().max() > cfg.max_abs_value:
             problems.append(f"|X| exceeds max_abs_value={cfg.max_abs_value:g}")
         yv = y.to(torch.float64)
         if not torch.isfinite(yv).all() or not ((yv == 1) | (yv == -1)).all():
@@ -294,6 +294,10 @@ def saturated_units(setting: Setting, params: dict[str, torch.Tensor], X: torch.
 def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: RefereeConfig,
                    device: torch.device) -> dict[str, Any]:
     """Best loss the referee finds on its own: random restarts trained at once, then polished."""
+    if getattr(setting, "population", False):
+        from arena.engine.teacher_student import referee_search
+
+        return referee_search(setting, cfg, device)
     from arena.engine.population import polish_lbfgs, train_population
 
     gen = torch.Generator().manual_seed(cfg.seed)
