@@ -26,6 +26,11 @@ def hydra_main() -> None:
     def app(cfg: DictConfig) -> None:
         from arena.game import tournament
 
+        if cfg.get("sweep"):  # experiment=safran_shamir: a hit-rate sweep, not a tournament
+            from arena.game.sweep import run_sweep
+
+            run_sweep(cfg)
+            return
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             spec = tournament.spec_from_cfg(cfg)
             result, skipped = tournament.play(cfg, spec)

@@ -1,7 +1,7 @@
 """Population engine of the teacher–student task: K restarts of the Safran–Shamir protocol at once.
 
 Protocol (Safran & Shamir, ICML 2018, arXiv 1712.08968): wᵢ ~ N(0, I/k), plain gradient descent
-with step 5/k on the closed-form population gradient, until ‖∇F‖ ≤ 1e-12; then merge the end
+with step 5/k (5/n for students wider than the teacher, see :func:`default_step`) on the closed-form population gradient, until ‖∇F‖ ≤ 1e-12; then merge the end
 points equal up to a permutation of the neurons and classify each as global (F ≈ 0) or spurious
 (F > 0 with a positive definite Hessian).
 
@@ -44,6 +44,12 @@ class Descent:
     floor: torch.Tensor  # [K] bool: converged at float64's floor (Newton stalled with ‖∇F‖ <= floor_tol)
 
 
+def default_step(k: int, n: int) -> float:
+    """The paper's step 5/k for n = k; 5/n for wider students, whose largest Hessian eigenvalue grows
+    like n (about 0.35·n at the initialisation), so 5/k would overshoot (lr·λ_max > 2) and diverge."""
+    return 5.0 / max(k, n)
+
+
 def descend(V: torch.Tensor, n: int, restarts: int, *, steps: int, generator: torch.Generator,
             lr: float | None = None, grad_tol: float = 1e-12, global_tol: float = GLOBAL_TOL,
             newton_from: float = 1e-3, floor_tol: float = FLOOR_TOL, check_every: int = 25,
@@ -52,7 +58,7 @@ def descend(V: torch.Tensor, n: int, restarts: int, *, steps: int, generator: to
     k, d = V.shape
     V = V.to(device=device, dtype=torch.float64)
     W = (torch.randn(restarts, n, d, generator=generator, dtype=torch.float64) / math.sqrt(k)).to(device)
-    return descend_from(W, V, steps=steps, lr=5.0 / k if lr is None else lr, grad_tol=grad_tol,
+    return descend_from(W, V, steps=steps, lr=default_step(k, n) if lr is None else lr, grad_tol=grad_tol,
                         global_tol=global_tol, newton_from=newton_from, floor_tol=floor_tol, check_every=check_every)
 
 
