@@ -125,7 +125,7 @@ def plot(path: Path, rows: list[dict[str, Any]]) -> str | None:
     for key, group in labels.items():
         ks = [r["k"] for r in group]
         rate = [r["hit_rate"] for r in group]
-        err = [[r["hit_rate"] - r["ci_low"] for r in group], [r["ci_high"] - r["hit_rate"] for r in group]]
+        err = [[max(0.0, r["hit_rate"] - r["ci_low"]) for r in group], [max(0.0, r["ci_high"] - r["hit_rate"]) for r in group]]
         ax.errorbar(ks, rate, yerr=err, marker="o", capsize=3, label=key)
     ax.set_xlabel("teacher units k")
     ax.set_ylabel("share of restarts at a spurious minimum")
