@@ -30,6 +30,11 @@ def hydra_main() -> None:
     def app(cfg: DictConfig) -> None:
         from arena.game import tournament
 
+        if cfg.get("sweep"):  # experiment=safran_shamir: a hit-rate sweep, not a tournament
+            from arena.game.sweep import run_sweep
+
+            run_sweep(cfg)
+            return
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             from arena.game.validate import or_exit as exit_on_bad_config
 

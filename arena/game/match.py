@@ -218,7 +218,10 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         result["defended_setting"] = defended.to_config()
         result["defended_setting_description"] = defended.describe()
         result["guarantee"] = _guarantee_dict(guarantee)
-        applies, why = attacker.applies_to(defended, guarantee)
+        if getattr(defended, "population", False) and not getattr(attacker, "population_tasks", False):
+            applies, why = False, f"setting {defended.describe()!r} is a population task (no dataset); the attacker needs data"
+        else:
+            applies, why = attacker.applies_to(defended, guarantee)
         if not applies:
             result.update(outcome="incompatible", reason=why)
             return _finish(result, match_dir, timings, started)

@@ -85,6 +85,10 @@ class Setting:
         cfg = plain(cfg)
         if not isinstance(cfg, Mapping):
             raise ValueError(f"setting must be a mapping, got {type(cfg).__name__}")
+        if "task" in cfg:  # a population task (no dataset): arena.landscape.teacher_student
+            from arena.landscape.teacher_student import TeacherStudentSetting
+
+            return TeacherStudentSetting.from_config(cfg)  # type: ignore[return-value]
         unknown = set(cfg) - {"network", "loss", "regularizer", "name"}
         if unknown:
             raise ValueError(f"setting: unknown keys {sorted(unknown)}; known: network, loss, regularizer")

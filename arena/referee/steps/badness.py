@@ -19,6 +19,10 @@ from arena.referee.steps.case import Case
 def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: RefereeConfig,
                    device: torch.device) -> dict[str, Any]:
     """Best loss the referee finds on its own: random restarts trained at once, then polished."""
+    if getattr(setting, "population", False):
+        from arena.engine.teacher_student import referee_search
+
+        return referee_search(setting, cfg, device)
     from arena.engine.population import polish_lbfgs, train_population
 
     seed = cfg.seed if cfg.seed is not None else secrets.randbits(63)

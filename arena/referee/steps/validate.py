@@ -52,7 +52,7 @@ def _data_problems(X: torch.Tensor, y: torch.Tensor, setting: Setting, cfg: Refe
     n, d = X.shape
     if y.shape[0] != n:
         problems.append(f"X has {n} rows but y has {y.shape[0]} labels")
-    if n == 0:
+    if n == 0 and not getattr(setting, "population", False):  # population tasks carry no samples
         problems.append("the dataset is empty")
     if n > cfg.max_samples:
         problems.append(f"{n} samples exceed the limit max_samples={cfg.max_samples}")

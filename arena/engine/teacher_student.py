@@ -1,0 +1,288 @@
+"""Population engine of the teacher–student task: K restarts of the Safran–Shamir protocol at once.
+
+Protocol (Safran & Shamir, ICML 2018, arXiv 1712.08968): wᵢ ~ N(0, I/k), plain gradient descent
+with step 5/k (5/n for students wider than the teacher, see :func:`default_step`) on the closed-form population gradient, until ‖∇F‖ ≤ 1e-12; then merge the end
+points equal up to a permutation of the neurons and classify each as global (F ≈ 0) or spurious
+(F > 0 with a positive definite Hessian).
+
+Speed-ups that reach the same points: every restart is one row of a batched tensor [K, n, d]; a
+restart stops as soon as it is done (‖∇F‖ ≤ ``grad_tol``, or F ≤ ``global_tol``: it has reached
+the global value, which no later step changes); once ‖∇F‖ < ``newton_from`` with F > 0, a full
+Newton step is taken where the closed-form Hessian is positive definite (Cholesky) and lowers
+‖∇F‖, so the last digits come in a few steps instead of thousands of slow ones near a flat minimum.
+A Newton step from a point where H ≻ 0 and ∇F is tiny lands on the strict minimum of that basin,
+the point gradient descent converges to. Every GD or Newton step counts against ``steps``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from arena.landscape.teacher_student import population_grad, population_hessian, population_loss
+
+GLOBAL_TOL = 1e-10  # F below this is the global value 0 (spurious minima sit near 1e-2)
+MIN_EIG = 1e-4  # a spurious minimum's smallest Hessian eigenvalue must exceed this (as in the paper)
+MERGE_TOL = 1e-6  # points closer than this, up to permutations, are one minimum
+FLOOR_TOL = 1e-9  # Newton stalled below this ‖∇F‖: float64 resolves no more (n·d ~ 10³ terms, λ_min ~ 1e-4)
+NEWTON_MAX_STEP = 0.5  # a Newton step longer than this is refused (gradient descent goes on)
+
+
+@dataclass
+class Descent:
+    """End points of K restarts. W [K, n, d]; loss, grad_norm [K]; steps [K] (GD + Newton)."""
+
+    W: torch.Tensor
+    loss: torch.Tensor
+    grad_norm: torch.Tensor
+    steps: torch.Tensor
+    newton: torch.Tensor  # [K] bool: finished by Newton steps
+    converged: torch.Tensor  # [K] bool
+    floor: torch.Tensor  # [K] bool: converged at float64's floor (Newton stalled with ‖∇F‖ <= floor_tol)
+
+
+def default_step(k: int, n: int) -> float:
+    """The paper's step 5/k for n = k; 5/n for wider students, whose largest Hessian eigenvalue grows
+    like n (about 0.35·n at the initialisation), so 5/k would overshoot (lr·λ_max > 2) and diverge."""
+    return 5.0 / max(k, n)
+
+
+def descend(V: torch.Tensor, n: int, restarts: int, *, steps: int, generator: torch.Generator,
+            lr: float | None = None, grad_tol: float = 1e-12, global_tol: float = GLOBAL_TOL,
+            newton_from: float = 1e-3, floor_tol: float = FLOOR_TOL, check_every: int = 25,
+            device: str | torch.device = "cpu") -> Descent:
+    """Run the protocol from ``restarts`` fresh initialisations (W₀ ~ N(0, I/k)); V [k, d]."""
+    k, d = V.shape
+    V = V.to(device=device, dtype=torch.float64)
+    W = (torch.randn(restarts, n, d, generator=generator, dtype=torch.float64) / math.sqrt(k)).to(device)
+    return descend_from(W, V, steps=steps, lr=default_step(k, n) if lr is None else lr, grad_tol=grad_tol,
+                        global_tol=global_tol, newton_from=newton_from, floor_tol=floor_tol, check_every=check_every)
+
+
+def descend_from(W: torch.Tensor, V: torch.Tensor, *, steps: int, lr: float, grad_tol: float = 1e-12,
+                 global_tol: float = GLOBAL_TOL, newton_from: float = 1e-3, floor_tol: float = FLOOR_TOL,
+                 check_every: int = 25, retry_after: int = 500) -> Descent:
+    """Gradient descent (+ Newton finish) from W [K, n, d]; stopped rows are frozen."""
+    W = W.clone()
+    K = W.shape[0]
+    used = torch.zeros(K, dtype=torch.long, device=W.device)
+    newton = torch.zeros(K, dtype=torch.bool, device=W.device)
+    done = torch.zeros(K, dtype=torch.bool, device=W.device)
+    floor = torch.zeros(K, dtype=torch.bool, device=W.device)
+    # the finish is tried once ‖∇F‖ < newton_from; after a try that takes no step, again only
+    # ``retry_after`` descent steps later
+    next_try = torch.zeros(K, dtype=torch.long, device=W.device)
+    active = torch.arange(K, device=W.device)
+    Wa = W[active]
+    while active.numel():
+        room = int(steps - used[active].max())
+        burst = min(check_every, room)
+        for _ in range(burst):
+            Wa -= lr * population_grad(Wa, V)
+        used[active] += burst
+        gn = population_grad(Wa, V).flatten(1).norm(dim=1)
+        F = population_loss(Wa, V)
+        near = (gn < newton_from) & (used[active] >= next_try[active]) & (F > global_tol) & (gn > grad_tol)
+        if near.any():
+            sub = near.nonzero().flatten()
+            Wa[sub], gn[sub], took = _newton(Wa[sub], V, gn[sub], grad_tol, room - burst)
+            newton[active[sub]] |= took > 0
+            used[active[sub]] += took
+            stuck = took == 0
+            next_try[active[sub[stuck]]] = used[active[sub[stuck]]] + retry_after
+            F[sub] = population_loss(Wa[sub], V)
+            floor[active[sub[stuck & (gn[sub] <= floor_tol)]]] = True
+        finished = (gn <= grad_tol) | (F <= global_tol) | floor[active]
+        done[active] = finished
+        W[active] = Wa
+        keep = ~(finished | (used[active] >= steps))
+        active, Wa = active[keep], Wa[keep]
+    return Descent(W, population_loss(W, V), population_grad(W, V).flatten(1).norm(dim=1), used, newton, done, floor)
+
+
+def _newton(W: torch.Tensor, V: torch.Tensor, gn: torch.Tensor, grad_tol: float, room: int,
+            max_iter: int = 16, max_step: float = NEWTON_MAX_STEP) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Levenberg–Marquardt-damped Newton steps (H + μI)⁻¹∇F, for rows whose Hessian is positive
+    definite where the finish starts (so the point is already inside a convex basin).
+
+    A step is taken when it is shorter than ``max_step`` and lowers F (or, once F is flat to
+    rounding, lowers ‖∇F‖); μ shrinks after a taken step and grows after a refused one, so the
+    steps are Newton's near the minimum and gradient steps far from it. Returns (W, ‖∇F‖, steps
+    taken) [m].
+    """
+    m, n, d = W.shape
+    took = torch.zeros(m, dtype=torch.long, device=W.device)
+    mu = torch.full((m,), 1e-8, dtype=W.dtype, device=W.device)
+    eye = torch.eye(n * d, dtype=W.dtype, device=W.device)
+    H = population_hessian(W, V)
+    live = torch.linalg.cholesky_ex(H)[1] == 0
+    F = population_loss(W, V)
+    for _ in range(min(max_iter, room)):
+        idx = (live & (gn > grad_tol)).nonzero().flatten()
+        if not idx.numel():
+            break
+        H = population_hessian(W[idx], V) if _ else H[idx]
+        g = population_grad(W[idx], V).reshape(idx.numel(), n * d, 1)
+        L, info = torch.linalg.cholesky_ex(H + mu[idx].view(-1, 1, 1) * eye)
+        ok = info == 0
+        step = torch.zeros_like(W[idx])
+        if ok.any():
+            step[ok] = torch.cholesky_solve(g[ok], L[ok]).reshape(-1, n, d)
+        cand = W[idx] - step
+        cand_F = population_loss(cand, V)
+        cand_gn = population_grad(cand, V).flatten(1).norm(dim=1)
+        slack = 1e-15 * F[idx].abs().clamp_min(1.0)
+        lower = (cand_F < F[idx] - slack) | ((cand_F <= F[idx] + slack) & (cand_gn < gn[idx]))
+        ok &= lower & (step.flatten(1).norm(dim=1) <= max_step)
+        acc = idx[ok]
+        W[acc], F[acc], gn[acc] = cand[ok], cand_F[ok], cand_gn[ok]
+        took[acc] += 1
+        mu[acc] = (mu[acc] / 8).clamp_min(1e-12)
+        mu[idx[~ok]] *= 16
+        live &= mu < 1.0  # μ this large: the finish is a slow gradient step; leave it to descent
+    return W, gn, took
+
+
+# ---------------------------------------------------------------------------------------------
+# classification and merging
+
+
+@dataclass
+class Minimum:
+    """One distinct spurious minimum: a representative W [n, d], its loss, λ_min and how many restarts reached it."""
+
+    W: torch.Tensor
+    loss: float
+    min_eig: float
+    grad_norm: float
+    count: int
+    restarts: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Census:
+    """What K restarts ended at (counts over restarts) and the distinct spurious minima, worst first."""
+
+    restarts: int
+    global_: int
+    spurious: int
+    saddle_or_flat: int
+    unconverged: int
+    minima: list[Minimum]
+    distinct_up_to_neurons: int
+    losses: list[float]
+
+    def summary(self) -> dict[str, Any]:
+        return {"restarts": self.restarts, "global": self.global_, "spurious": self.spurious,
+                "saddle_or_flat": self.saddle_or_flat, "unconverged": self.unconverged,
+                "distinct_minima": len(self.minima), "distinct_up_to_neurons": self.distinct_up_to_neurons,
+                "minima": [{"loss": m.loss, "min_eig": m.min_eig, "grad_norm": m.grad_norm, "restarts": m.count}
+                           for m in self.minima]}
+
+
+def classify(res: Descent, V: torch.Tensor, *, global_tol: float = GLOBAL_TOL, min_eig: float = MIN_EIG,
+             merge_tol: float = MERGE_TOL, chunk: int = 64) -> Census:
+    """Sort the end points: global (F ≤ global_tol), spurious (converged, F > 0, λ_min(∇²F) > min_eig),
+    saddle or flat (converged otherwise), unconverged; merge spurious points up to symmetry."""
+    K = res.W.shape[0]
+    is_global = res.loss <= global_tol
+    stationary = res.converged & ~is_global
+    idx = stationary.nonzero().flatten()
+    eigs = torch.empty(0, dtype=torch.float64)
+    if idx.numel():
+        eigs = torch.cat([torch.linalg.eigvalsh(population_hessian(res.W[idx[i:i + chunk]], V))[:, 0]
+                          for i in range(0, idx.numel(), chunk)]).cpu()
+    spurious = [(int(i), float(e)) for i, e in zip(idx.tolist(), eigs.tolist()) if e > min_eig]
+    by_neurons = _merge([(i, res.W[i].cpu(), float(res.loss[i])) for i, _ in spurious], merge_tol,
+                        symmetric_teacher=False)
+    orbits = _merge([(g[0][0], res.W[g[0][0]].cpu(), float(res.loss[g[0][0]])) for g in by_neurons], merge_tol,
+                    symmetric_teacher=_is_identity(V), members=by_neurons)
+    eig_of = dict(spurious)
+    minima = [Minimum(res.W[g[0][0]].cpu().clone(), float(res.loss[g[0][0]]), eig_of[g[0][0]],
+                      float(res.grad_norm[g[0][0]]), len(g), [m[0] for m in g]) for g in orbits]
+    minima.sort(key=lambda m: -m.loss)
+    return Census(K, int(is_global.sum()), len(spurious), int(idx.numel()) - len(spurious),
+                  int((~res.converged).sum()), minima, len(by_neurons), sorted(float(res.loss[i]) for i, _ in spurious))
+
+
+def _is_identity(V: torch.Tensor) -> bool:
+    k, d = V.shape
+    return k == d and bool(torch.equal(V.cpu(), torch.eye(k, dtype=V.dtype)))
+
+
+def _merge(points: list[tuple[int, torch.Tensor, float]], tol: float, *, symmetric_teacher: bool,
+           members: list[list[tuple[int, torch.Tensor, float]]] | None = None) -> list[list[tuple[int, torch.Tensor, float]]]:
+    """Group points equal up to a permutation of the rows (and of the coordinates, with V = I)."""
+    groups: list[list[tuple[int, torch.Tensor, float]]] = []
+    reps: list[tuple[torch.Tensor, float]] = []
+    for j, (i, W, F) in enumerate(points):
+        for g, (R, FR) in enumerate(reps):
+            if abs(F - FR) <= tol and _equivalent(W, R, tol, symmetric_teacher):
+                groups[g] += members[j] if members else [(i, W, F)]
+                break
+        else:
+            reps.append((W, F))
+            groups.append(list(members[j]) if members else [(i, W, F)])
+    return groups
+
+
+def _equivalent(A: torch.Tensor, B: torch.Tensor, tol: float, symmetric_teacher: bool) -> bool:
+    """A = P B (rows permuted), or with a symmetric teacher A = P B Q (Q permutes coordinates too).
+
+    Rows are matched by an assignment on row distances; for the coordinate permutation the columns
+    are matched the same way on the column multisets (sorted entries), then rows again.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    a, b = A.numpy(), B.numpy()
+    if symmetric_teacher:
+        ca, cb = np.sort(a, axis=0).T, np.sort(b, axis=0).T
+        cost = np.abs(ca[:, None, :] - cb[None, :, :]).max(-1)
+        r, c = linear_sum_assignment(cost)
+        if cost[r, c].max() > tol:
+            return False
+        b = b[:, c[np.argsort(r)]]
+    cost = np.abs(a[:, None, :] - b[None, :, :]).max(-1)
+    r, c = linear_sum_assignment(cost)
+    return bool(cost[r, c].max() <= tol)
+
+
+def wilson(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95% Wilson score interval for a binomial proportion (fractions)."""
+    if trials == 0:
+        return 0.0, 1.0
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends: no rounding residue
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
+
+
+def referee_search(setting: Any, cfg: Any, device: Any) -> dict[str, Any]:
+    """The referee's badness search on the teacher–student task (the ``badness_search`` result).
+
+    With n >= k the global value is known: F = 0 at the exact minimiser of
+    :meth:`TeacherStudentSetting.global_witness` (teacher units, the last one split into parallel
+    copies), evaluated here. With n < k the teacher cannot be realised and the referee runs the
+    protocol itself from ``cfg.restarts`` initialisations for ``cfg.restart_steps`` steps.
+    """
+    witness = setting.global_witness()
+    if witness is not None:
+        best = {"W": witness["W"].to(device)}
+        loss = float(setting.empirical_loss(best))
+        return {"best_loss": loss, "best_train_error": 0.0, "restarts": 0, "restarts_finite": 0,
+                "restart_losses_quantiles": None, "best_params": best,
+                "method": "exact global minimiser (teacher units, the last split into parallel copies): F = 0"}
+    V = setting.teacher()
+    res = descend(V, setting.n, max(1, cfg.restarts), steps=max(1, cfg.restart_steps),
+                  generator=torch.Generator().manual_seed(cfg.seed))
+    best = int(torch.argmin(res.loss))
+    q = torch.quantile(res.loss, torch.tensor([0.0, 0.5, 1.0], dtype=res.loss.dtype)).tolist()
+    return {"best_loss": float(res.loss[best]), "best_train_error": 0.0, "restarts": int(res.loss.numel()),
+            "restarts_finite": int(torch.isfinite(res.loss).sum()), "restart_losses_quantiles": q,
+            "best_params": {"W": res.W[best].to(device)}, "method": "Safran-Shamir descent from random starts"}

@@ -1,0 +1,138 @@
+"""The Safran–Shamir hit-rate sweep: ``python -m arena experiment=safran_shamir``.
+
+For every teacher size k in ``sweep.k`` and student width in ``sweep.students`` ("=": n = k,
+"+1", "+2", "x2": n = 2k) it runs ``sweep.restarts`` restarts of the protocol
+(:mod:`arena.engine.teacher_student`) and writes
+
+* ``<out_dir>/hit_rates.csv``: ``k,n,restarts,spurious,hit_rate,ci_low,ci_high,distinct_minima,min_spurious_loss``
+  (hit rate = share of restarts ending at a spurious minimum, 95% Wilson interval, fractions);
+* ``<out_dir>/hit_rates.json``: the same rows plus every distinct minimum (loss, λ_min, restarts),
+  the counts of global / saddle / unconverged end points and the CPU seconds of each cell;
+* ``<out_dir>/hit_rates.png``: hit rate against k, one line per student width (needs matplotlib,
+  the ``plot`` extra; without it the plot is skipped with a note).
+
+Cells run in ``sweep.workers`` processes, one thread each, largest first.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+COLUMNS = ("k", "n", "restarts", "spurious", "hit_rate", "ci_low", "ci_high", "distinct_minima", "min_spurious_loss")
+STUDENTS = ("=", "+1", "+2", "x2")
+
+
+def student_width(k: int, student: str) -> int:
+    """n for a student spec: "=" -> k, "+1" -> k + 1, "+2" -> k + 2, "x2" -> 2k."""
+    if student == "=":
+        return k
+    if student not in STUDENTS:
+        raise ValueError(f"sweep.students: unknown entry {student!r}; use {list(STUDENTS)}")
+    from arena.defenders.overparameterize import widen
+
+    return widen(k, student)
+
+
+def run_cell(k: int, n: int, restarts: int, steps: int, seed: int) -> dict[str, Any]:
+    """One (k, n) cell: the protocol from ``restarts`` starts, classified; a CSV row + details."""
+    import torch
+
+    from arena.engine.teacher_student import classify, descend, wilson
+    from arena.landscape.teacher_student import teacher
+
+    torch.set_num_threads(1)
+    t = time.process_time()
+    V = teacher(k, k)
+    res = descend(V, n, restarts, steps=steps, generator=torch.Generator().manual_seed(seed * 1000 + k))
+    census = classify(res, V)
+    low, high = wilson(census.spurious, restarts)
+    row = {"k": k, "n": n, "restarts": restarts, "spurious": census.spurious, "hit_rate": census.spurious / restarts,
+           "ci_low": low, "ci_high": high, "distinct_minima": len(census.minima),
+           "min_spurious_loss": min(census.losses) if census.losses else None}
+    return {"row": row, "census": census.summary(), "cpu_seconds": time.process_time() - t,
+            "steps_used_max": int(res.steps.max())}
+
+
+def run_sweep(cfg: Any) -> list[dict[str, Any]]:
+    """Run the sweep node of ``cfg`` and write its files under ``cfg.out_dir``; returns the cells."""
+    node = cfg.sweep
+    ks = [int(k) for k in node.k]
+    students = [str(s) for s in node.students]
+    restarts, steps, seed = int(node.restarts), int(node.steps), int(node.get("seed", cfg.get("seed", 0)))
+    workers = int(node.get("workers", 1))
+    if restarts < 1 or steps < 1 or workers < 1 or not ks or min(ks) < 1:
+        raise ValueError("sweep: k must list positive integers; restarts, steps and workers must be >= 1")
+    cells = sorted({(k, student_width(k, s)) for k in ks for s in students}, key=lambda kn: -kn[1] * (kn[0] + kn[1]))
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    if workers == 1:
+        results = [run_cell(k, n, restarts, steps, seed) for k, n in cells]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_cell, k, n, restarts, steps, seed) for k, n in cells]
+            results = [f.result() for f in futures]
+    results.sort(key=lambda r: (r["row"]["k"], r["row"]["n"]))
+    wall = time.time() - t0
+    write_csv(out / "hit_rates.csv", [r["row"] for r in results])
+    (out / "hit_rates.json").write_text(json.dumps({"restarts": restarts, "steps": steps, "seed": seed,
+                                                    "workers": workers, "wall_seconds": wall, "cells": results},
+                                                   indent=2) + "\n")
+    note = plot(out / "hit_rates.png", [r["row"] for r in results])
+    print(render([r["row"] for r in results]))
+    print(f"{len(results)} cells, {restarts} restarts each, {wall:.0f} s wall ({workers} worker(s)); "
+          f"{out / 'hit_rates.csv'}" + (f"; {note}" if note else f", {out / 'hit_rates.png'}"))
+    return results
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table of the rows (rates in percent)."""
+    lines = ["| k | n | restarts | spurious | hit rate [95% CI] | distinct minima | lowest spurious F |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        loss = "-" if r["min_spurious_loss"] is None else f"{r['min_spurious_loss']:.6f}"
+        lines.append(f"| {r['k']} | {r['n']} | {r['restarts']} | {r['spurious']} | {100 * r['hit_rate']:.1f}% "
+                     f"[{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}] | {r['distinct_minima']} | {loss} |")
+    return "\n".join(lines)
+
+
+def plot(path: Path, rows: list[dict[str, Any]]) -> str | None:
+    """Hit rate against k with Wilson intervals, one line per n − k; None, or a note when skipped."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "plot skipped: matplotlib is not installed (pip install 'localmin-arena[report]')"
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    labels = {}
+    for r in rows:
+        key = "n = 2k" if r["n"] == 2 * r["k"] and r["k"] > 2 else ("n = k" if r["n"] == r["k"] else f"n = k + {r['n'] - r['k']}")
+        labels.setdefault(key, []).append(r)
+    for key, group in labels.items():
+        ks = [r["k"] for r in group]
+        rate = [r["hit_rate"] for r in group]
+        err = [[max(0.0, r["hit_rate"] - r["ci_low"]) for r in group], [max(0.0, r["ci_high"] - r["hit_rate"]) for r in group]]
+        ax.errorbar(ks, rate, yerr=err, marker="o", capsize=3, label=key)
+    ax.set_xlabel("teacher units k")
+    ax.set_ylabel("share of restarts at a spurious minimum")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Safran–Shamir teacher–student: hit rate (95% Wilson)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return None
