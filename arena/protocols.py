@@ -23,7 +23,7 @@ STRICTNESS = ("plain", "modulo_symmetry")
 KINDS = ("neuron", "architecture", "loss", "regularizer", "combined", "none")
 
 __all__ = ["Assumption", "AssumptionResult", "Attacker", "Budget", "Defender", "Guarantee", "PluginConfig", "KINDS", "PROMISES",
-           "assumptions", "ensure_applies", "make_assumption", "require_builtin"]
+           "applies", "assumptions", "ensure_applies", "make_assumption", "require_builtin"]
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,17 @@ class Attacker(Protocol):
     def config(self) -> dict[str, Any]: ...
 
 
+def applies(attacker: Attacker, setting: Setting, guarantee: Guarantee | None) -> tuple[bool, str]:
+    """``attacker.applies_to``, after the arena's own rule: a population task (no dataset, e.g.
+    ``task: teacher_student``) is attacked only by attackers that declare ``population_tasks = True``."""
+    if getattr(setting, "population", False) and not getattr(attacker, "population_tasks", False):
+        return False, f"setting {setting.describe()!r} is a population task (no dataset); the attacker needs data"
+    return attacker.applies_to(setting, guarantee)
+
+
 def ensure_applies(attacker: Attacker, setting: Setting, guarantee: Guarantee | None) -> None:
-    """Raise ValueError("attacker <name> does not apply: <reason>") unless ``applies_to`` agrees."""
-    ok, why = attacker.applies_to(setting, guarantee)
+    """Raise ValueError("attacker <name> does not apply: <reason>") unless :func:`applies` agrees."""
+    ok, why = applies(attacker, setting, guarantee)
     if not ok:
         raise ValueError(f"attacker {attacker.name} does not apply: {why}")
 
@@ -131,6 +139,9 @@ def assumptions(*specs: str | tuple[str, dict[str, Any]]) -> list[Assumption]:
 
 def require_builtin(setting: Setting, who: str) -> None:
     """Raise a clear error when a defender must edit a custom (opaque) network."""
+    if getattr(setting, "population", False):
+        raise ValueError(f"defender {who}: needs the built-in MLP network, not the population task "
+                         f"{setting.describe()!r}")
     if not setting.builtin:
         raise ValueError(f"defender {who}: needs the built-in MLP network; custom network "
                          f"{setting.network.get('_target_')!r} cannot be edited")

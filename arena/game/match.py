@@ -218,11 +218,10 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         result["defended_setting"] = defended.to_config()
         result["defended_setting_description"] = defended.describe()
         result["guarantee"] = _guarantee_dict(guarantee)
-        if getattr(defended, "population", False) and not getattr(attacker, "population_tasks", False):
-            applies, why = False, f"setting {defended.describe()!r} is a population task (no dataset); the attacker needs data"
-        else:
-            applies, why = attacker.applies_to(defended, guarantee)
-        if not applies:
+        from arena.protocols import applies as attacker_applies
+
+        ok, why = attacker_applies(attacker, defended, guarantee)
+        if not ok:
             result.update(outcome="incompatible", reason=why)
             return _finish(result, match_dir, timings, started)
         t = time.perf_counter()

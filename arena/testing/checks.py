@@ -50,7 +50,9 @@ def check_applies_to(attacker: Any, cases: list[Case]) -> list[Case]:
     """``applies_to`` returns ``(bool, str)``, with a reason when False; returns the cases it applies to."""
     applicable = []
     for case in cases:
-        answer = attacker.applies_to(case.setting, case.guarantee)
+        from arena.protocols import applies
+
+        answer = applies(attacker, case.setting, case.guarantee)
         assert isinstance(answer, tuple) and len(answer) == 2, f"{case.label}: applies_to must return (bool, str), got {answer!r}"
         ok, why = answer
         assert isinstance(ok, bool) and isinstance(why, str), f"{case.label}: applies_to must return (bool, str), got {answer!r}"
