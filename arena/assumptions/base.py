@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from arena.landscape.setting import Params, Setting
+from arena.plain import plain
 
 @dataclass(frozen=True)
 class AssumptionResult:
@@ -32,7 +33,7 @@ class AssumptionResult:
     def __post_init__(self) -> None:
         object.__setattr__(self, "holds", None if self.holds is None else bool(self.holds))
         object.__setattr__(self, "proved", bool(self.proved) and self.holds is not None)
-        object.__setattr__(self, "evidence", _plain(self.evidence))
+        object.__setattr__(self, "evidence", plain(self.evidence))
 
     def to_dict(self) -> dict[str, Any]:
         return {"holds": self.holds, "proved": self.proved, "evidence": self.evidence}
@@ -41,19 +42,6 @@ class AssumptionResult:
 def undecided(reason: str, **evidence: Any) -> AssumptionResult:
     """A check that cannot decide (e.g. a custom network's structure is opaque): ``holds=None``, unproved."""
     return AssumptionResult(None, {"reason": reason, **evidence}, proved=False)
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars/arrays inside evidence -> Python numbers and lists (JSON-ready)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 CheckFn = Callable[[Setting, Any, Any], AssumptionResult]

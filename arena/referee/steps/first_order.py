@@ -5,7 +5,7 @@ from typing import Any
 
 import torch
 
-from arena.landscape.neurons import make_neuron
+from arena.landscape.network import exp_preactivation, mlp_preactivations
 from arena.landscape.setting import Setting
 from arena.referee.config import RefereeConfig
 from arena.referee.curvature import gradient
@@ -38,24 +38,12 @@ def first_order(case: Case) -> None:
 
 
 def _forward_by_layer(setting: Setting, p: dict[str, torch.Tensor], X: torch.Tensor):
-    """(inputs per layer, pre-activations per layer, output f [n], exponential pre-activation or None)."""
+    """(inputs per layer, pre-activations per layer, output f [n], exponential pre-activation or None),
+    from the built-in network's one forward pass (:func:`arena.landscape.network.mlp_preactivations`)."""
     m, neuron = setting.mlp, setting.neuron
-    depth = len(m.hidden)
-    inputs, pre = [], []
-    h = X
-    for i in range(depth):
-        z = h @ p[f"layers.{i}.weight"].T + (p[f"layers.{i}.bias"] if m.bias else 0)
-        inputs.append(h)
-        pre.append(z)
-        h = neuron(z)
-    out = (h @ p[f"layers.{depth}.weight"].T + (p[f"layers.{depth}.bias"] if m.bias else 0)).squeeze(-1)
-    if m.skip:
-        out = out + (X @ p["skip.weight"].T).squeeze(-1)
-    z_exp = None
-    if m.exp_neuron:
-        z_exp = X @ p["exp.w"] + p["exp.b"]
-        special = torch.exp if m.special_is_exponential else make_neuron(m.special_neuron)
-        out = out + p["exp.a"] * special(z_exp)
+    pre, out = mlp_preactivations(m, neuron, p, X)
+    inputs = [X, *(neuron(z) for z in pre[:-1])]
+    z_exp = exp_preactivation(p, X) if m.exp_neuron else None
     return inputs, pre, out, z_exp
 
 
