@@ -83,16 +83,18 @@ def population_grad(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     K, n, d = W.shape
     tiny = torch.finfo(W.dtype).tiny
     Z = torch.cat([W, V.unsqueeze(0).expand(K, -1, -1)], dim=1)  # [K, n + k, d]
-    nw = W.norm(dim=-1, keepdim=True).clamp_min(tiny)
-    nz = Z.norm(dim=-1).unsqueeze(-2)
-    cos = (W @ Z.transpose(-1, -2)) / (nw * nz).clamp_min(tiny)
+    nz = Z.norm(dim=-1)  # [K, n + k]
+    inv = 1.0 / nz.clamp_min(tiny)
+    cos = (W @ Z.transpose(-1, -2)).mul_(inv[:, :n].unsqueeze(-1)).mul_(inv.unsqueeze(-2)).clamp_(-1.0, 1.0)
     sign = torch.ones(n, n + V.shape[0], dtype=W.dtype, device=W.device)
     sign[:, n:] = -1
     sign[:, :n].fill_diagonal_(0.0)  # the i' = i term is κ(wᵢ, wᵢ) = ‖wᵢ‖²/2, whose gradient is wᵢ/2
-    th = torch.arccos(cos.clamp(-1.0, 1.0))
-    S = (nz * torch.sin(th) * sign).sum(-1, keepdim=True)
-    P = (math.pi - th) * sign
-    return W / 2 + (S * W / nw + P @ Z) / TWO_PI
+    # sin θ as √((1 − cos)(1 + cos)): as accurate as sin(arccos(cos)) and cheaper; in-place ops
+    # keep the [K, n, n + k] temporaries few (the loop is memory-bound)
+    sin_signed = ((1 - cos) * (1 + cos)).sqrt_().mul_(sign)
+    S = sin_signed @ nz.unsqueeze(-1)  # Σ_z ±‖z‖ sin θ: [K, n, 1]
+    P = torch.arccos(cos).neg_().add_(math.pi).mul_(sign)  # ±(π − θ)
+    return W / 2 + (S * W * inv[:, :n].unsqueeze(-1) + P @ Z) / TWO_PI
 
 
 def _pair_terms(U: torch.Tensor, Z: torch.Tensor, same: bool) -> tuple[torch.Tensor, ...]:
@@ -109,15 +111,15 @@ def _pair_terms(U: torch.Tensor, Z: torch.Tensor, same: bool) -> tuple[torch.Ten
     return ub, zb, n_uz, n_zu, c, th.unsqueeze(-1), (nz / nu.clamp_min(tiny)).unsqueeze(-1), sin
 
 
-def _self_block(U: torch.Tensor, Z: torch.Tensor, same: bool) -> torch.Tensor:
-    """Σⱼ ∇²_uu κ(uᵢ, zⱼ) for each i (j ≠ i when ``same``): [K, m, d, d]."""
-    ub, _, n_uz, _, _, _, ratio, sin = _pair_terms(U, Z, same)
-    d = U.shape[-1]
-    eye_d = torch.eye(d, dtype=U.dtype, device=U.device)
+def _self_block(terms: tuple[torch.Tensor, ...], same: bool) -> torch.Tensor:
+    """Σⱼ ∇²_uu κ(uᵢ, zⱼ) for each i (j ≠ i when ``same``), from :func:`_pair_terms`: [K, m, d, d]."""
+    ub, _, n_uz, _, _, _, ratio, sin = terms
+    m, d = ub.shape[1], ub.shape[-1]
     weight = (ratio * sin).squeeze(-1) / TWO_PI  # [K, m, p]
     if same:
-        weight = weight.masked_fill(torch.eye(U.shape[-2], dtype=torch.bool, device=U.device), 0.0)
-    proj = eye_d - ub.squeeze(-2).unsqueeze(-1) * ub.squeeze(-2).unsqueeze(-2)  # [K, m, d, d]
+        weight = weight.masked_fill(torch.eye(m, dtype=torch.bool, device=ub.device), 0.0)
+    u = ub.squeeze(-2)
+    proj = torch.eye(d, dtype=u.dtype, device=u.device) - u.unsqueeze(-1) * u.unsqueeze(-2)  # [K, m, d, d]
     nn_sum = torch.einsum("kmp,kmpa,kmpb->kmab", weight, n_uz, n_uz)
     return weight.sum(-1)[..., None, None] * proj + nn_sum
 
@@ -125,15 +127,20 @@ def _self_block(U: torch.Tensor, Z: torch.Tensor, same: bool) -> torch.Tensor:
 def population_hessian(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     """∇²F(W): [K, n·d, n·d] (closed form, rows and columns in row-major order of W)."""
     K, n, d = W.shape
-    diag = 0.5 * torch.eye(d, dtype=W.dtype, device=W.device) + _self_block(W, W, True) - _self_block(W, V.unsqueeze(0), False)
-    ub, zb, n_uz, n_zu, _, th, _, _ = _pair_terms(W, W, True)
-    eye_d = torch.eye(d, dtype=W.dtype, device=W.device)
-    cross = ((math.pi - th).unsqueeze(-1) * eye_d
-             + ub.expand(-1, -1, n, -1).unsqueeze(-1) * n_uz.unsqueeze(-2)
-             + zb.expand(-1, n, -1, -1).unsqueeze(-1) * n_zu.unsqueeze(-2)) / TWO_PI  # [K, n, n, d, d]
+    ww = _pair_terms(W, W, True)
+    diag = (0.5 * torch.eye(d, dtype=W.dtype, device=W.device) + _self_block(ww, True)
+            - _self_block(_pair_terms(W, V.unsqueeze(0), False), False))  # [K, n, d, d]
+    ub, zb, n_uz, n_zu, _, th, _, _ = ww
+    # built in place in the final layout H[k, i, a, j, b] (one full-size temporary, no permute copy):
+    # ((π − θᵢⱼ) δ_ab + w̄ᵢ[a] n_ij[b] + w̄ⱼ[a] n_ji[b]) / 2π off the block diagonal
+    H = torch.empty(K, n, d, n, d, dtype=W.dtype, device=W.device)
+    torch.mul(ub.squeeze(-2)[:, :, :, None, None], n_uz[:, :, None, :, :], out=H)
+    H.add_(zb.squeeze(-3).transpose(1, 2)[:, None, :, :, None] * n_zu[:, :, None, :, :])
+    H.diagonal(dim1=2, dim2=4).add_((math.pi - th.squeeze(-1))[..., None])
+    H.div_(TWO_PI)
     idx = torch.arange(n, device=W.device)
-    cross[:, idx, idx] = diag
-    return cross.permute(0, 1, 3, 2, 4).reshape(K, n * d, n * d)
+    H[:, idx, :, idx, :] = diag.transpose(0, 1)
+    return H.reshape(K, n * d, n * d)
 
 
 def exact_global_minimiser(n: int, V: torch.Tensor) -> torch.Tensor:
