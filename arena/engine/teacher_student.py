@@ -5,13 +5,13 @@ with step 5/k (5/n for students wider than the teacher, see :func:`default_step`
 points equal up to a permutation of the neurons and classify each as global (F ≈ 0) or spurious
 (F > 0 with a positive definite Hessian).
 
-Speed-ups that reach the same points: every restart is one row of a batched tensor [K, n, d]; a
-restart stops as soon as it is done (‖∇F‖ ≤ ``grad_tol``, or F ≤ ``global_tol``: it has reached
-the global value, which no later step changes); once ‖∇F‖ < ``newton_from`` with F > 0, a full
-Newton step is taken where the closed-form Hessian is positive definite (Cholesky) and lowers
-‖∇F‖, so the last digits come in a few steps instead of thousands of slow ones near a flat minimum.
-A Newton step from a point where H ≻ 0 and ∇F is tiny lands on the strict minimum of that basin,
-the point gradient descent converges to. Every GD or Newton step counts against ``steps``.
+Speed-ups that reach the same points (docs/search.md gives the checks): every restart is one row
+of a batched tensor [K, n, d], stepped in cache-sized blocks of rows; a restart stops as soon as it
+is done (‖∇F‖ ≤ ``grad_tol``, or F ≤ ``global_tol``: it has reached the global value, which no
+later step changes); a damped Newton finish (:func:`_damped_newton`) takes over near strict minima
+(‖∇F‖ < ``newton_from``, Hessian positive definite all the way, all or nothing) and, for wide
+students, where descent has slowed down below F = ``handoff_loss`` (the degenerate global minima).
+Every GD or Newton step counts against ``steps``.
 """
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ MIN_EIG = 1e-4  # a spurious minimum's smallest Hessian eigenvalue must exceed t
 MERGE_TOL = 1e-6  # points closer than this, up to permutations, are one minimum
 FLOOR_TOL = 1e-9  # Newton stalled below this ‖∇F‖: float64 resolves no more (n·d ~ 10³ terms, λ_min ~ 1e-4)
 NEWTON_MAX_STEP = 0.5  # a Newton step longer than this is refused (gradient descent goes on)
+HANDOFF_LOSS = 1e-3  # F below this: damped Newton with any Hessian (every spurious minimum seen has F > 1e-2)
+STALL = 0.8  # ... once descent is slow there: F fell by less than this factor over the last check_every steps
+GRAD_BLOCK = 150_000  # entries of a [rows, n, n + k] gradient temporary: about 1 MiB, cache-sized
+HESSIAN_BLOCK = 20_000_000  # entries of the Hessians built at once in the finish (160 MiB in float64)
 
 
 @dataclass
@@ -52,43 +56,51 @@ def default_step(k: int, n: int) -> float:
 
 def descend(V: torch.Tensor, n: int, restarts: int, *, steps: int, generator: torch.Generator,
             lr: float | None = None, grad_tol: float = 1e-12, global_tol: float = GLOBAL_TOL,
-            newton_from: float = 1e-3, floor_tol: float = FLOOR_TOL, check_every: int = 25,
-            device: str | torch.device = "cpu") -> Descent:
+            newton_from: float = 1e-3, handoff_loss: float = HANDOFF_LOSS, floor_tol: float = FLOOR_TOL,
+            check_every: int = 25, device: str | torch.device = "cpu") -> Descent:
     """Run the protocol from ``restarts`` fresh initialisations (W₀ ~ N(0, I/k)); V [k, d]."""
     k, d = V.shape
     V = V.to(device=device, dtype=torch.float64)
     W = (torch.randn(restarts, n, d, generator=generator, dtype=torch.float64) / math.sqrt(k)).to(device)
     return descend_from(W, V, steps=steps, lr=default_step(k, n) if lr is None else lr, grad_tol=grad_tol,
-                        global_tol=global_tol, newton_from=newton_from, floor_tol=floor_tol, check_every=check_every)
+                        global_tol=global_tol, newton_from=newton_from, handoff_loss=handoff_loss, floor_tol=floor_tol,
+                        check_every=check_every)
 
 
 def descend_from(W: torch.Tensor, V: torch.Tensor, *, steps: int, lr: float, grad_tol: float = 1e-12,
-                 global_tol: float = GLOBAL_TOL, newton_from: float = 1e-3, floor_tol: float = FLOOR_TOL,
-                 check_every: int = 25, retry_after: int = 500) -> Descent:
-    """Gradient descent (+ Newton finish) from W [K, n, d]; stopped rows are frozen."""
+                 global_tol: float = GLOBAL_TOL, newton_from: float = 1e-3, handoff_loss: float = HANDOFF_LOSS,
+                 floor_tol: float = FLOOR_TOL, check_every: int = 25, retry_after: int = 500) -> Descent:
+    """Gradient descent (+ damped Newton finish) from W [K, n, d]; stopped rows are frozen.
+
+    The finish is tried on a row once ‖∇F‖ < ``newton_from`` (where its Hessian is positive
+    definite) or once F < ``handoff_loss`` (any Hessian: see :func:`_finish`); after a try that
+    takes no step, again only ``retry_after`` descent steps later.
+    """
     W = W.clone()
     K = W.shape[0]
     used = torch.zeros(K, dtype=torch.long, device=W.device)
     newton = torch.zeros(K, dtype=torch.bool, device=W.device)
     done = torch.zeros(K, dtype=torch.bool, device=W.device)
     floor = torch.zeros(K, dtype=torch.bool, device=W.device)
-    # the finish is tried once ‖∇F‖ < newton_from; after a try that takes no step, again only
-    # ``retry_after`` descent steps later
     next_try = torch.zeros(K, dtype=torch.long, device=W.device)
+    last_F = torch.full((K,), math.inf, dtype=W.dtype, device=W.device)
     active = torch.arange(K, device=W.device)
     Wa = W[active]
     while active.numel():
         room = int(steps - used[active].max())
         burst = min(check_every, room)
-        for _ in range(burst):
-            Wa -= lr * population_grad(Wa, V)
+        _gradient_steps(Wa, V, lr, burst)
         used[active] += burst
         gn = population_grad(Wa, V).flatten(1).norm(dim=1)
         F = population_loss(Wa, V)
-        near = (gn < newton_from) & (used[active] >= next_try[active]) & (F > global_tol) & (gn > grad_tol)
+        low = (F < handoff_loss) & (F > STALL * last_F[active])
+        last_F[active] = F
+        near = (gn < newton_from) | low
+        near &= (used[active] >= next_try[active]) & (F > global_tol) & (gn > grad_tol)
         if near.any():
             sub = near.nonzero().flatten()
-            Wa[sub], gn[sub], took = _newton(Wa[sub], V, gn[sub], grad_tol, room - burst)
+            Wa[sub], gn[sub], took = _finish(Wa[sub], V, gn[sub], grad_tol, global_tol, floor_tol, room - burst,
+                                            low[sub])
             newton[active[sub]] |= took > 0
             used[active[sub]] += took
             stuck = took == 0
@@ -103,30 +115,69 @@ def descend_from(W: torch.Tensor, V: torch.Tensor, *, steps: int, lr: float, gra
     return Descent(W, population_loss(W, V), population_grad(W, V).flatten(1).norm(dim=1), used, newton, done, floor)
 
 
-def _newton(W: torch.Tensor, V: torch.Tensor, gn: torch.Tensor, grad_tol: float, room: int,
-            max_iter: int = 16, max_step: float = NEWTON_MAX_STEP) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Levenberg–Marquardt-damped Newton steps (H + μI)⁻¹∇F, for rows whose Hessian is positive
-    definite where the finish starts (so the point is already inside a convex basin).
+def _gradient_steps(W: torch.Tensor, V: torch.Tensor, lr: float, steps: int) -> None:
+    """``steps`` plain gradient steps on W [K, n, d] in place, a cache-sized block of rows at a time:
+    the gradient's [rows, n, n + k] temporaries stay in cache (about 1.5× faster at n = 40)."""
+    K, n, _ = W.shape
+    rows = max(8, GRAD_BLOCK // (n * (n + V.shape[0])))
+    for i in range(0, K, rows):
+        block = W[i:i + rows]
+        for _ in range(steps):
+            block -= lr * population_grad(block, V)
 
-    A step is taken when it is shorter than ``max_step`` and lowers F (or, once F is flat to
-    rounding, lowers ‖∇F‖); μ shrinks after a taken step and grows after a refused one, so the
-    steps are Newton's near the minimum and gradient steps far from it. Returns (W, ‖∇F‖, steps
-    taken) [m].
+
+def _finish(W: torch.Tensor, V: torch.Tensor, gn: torch.Tensor, grad_tol: float, global_tol: float,
+            floor_tol: float, room: int, any_curvature: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The damped Newton finish on W [m, n, d], in blocks whose Hessians fit in memory.
+
+    Returns (W, ‖∇F‖, steps taken) [m]. See :func:`_damped_newton`.
     """
     m, n, d = W.shape
+    rows = max(1, HESSIAN_BLOCK // (n * d) ** 2)
+    W, gn = W.clone(), gn.clone()  # filled block by block
     took = torch.zeros(m, dtype=torch.long, device=W.device)
-    mu = torch.full((m,), 1e-8, dtype=W.dtype, device=W.device)
+    for i in range(0, m, rows):
+        part = slice(i, i + rows)
+        W[part], gn[part], took[part] = _damped_newton(W[part], V, gn[part], grad_tol, global_tol, floor_tol,
+                                                       room, any_curvature[part])
+    return W, gn, took
+
+
+def _damped_newton(W: torch.Tensor, V: torch.Tensor, gn: torch.Tensor, grad_tol: float, global_tol: float,
+                   floor_tol: float, room: int, any_curvature: torch.Tensor, max_iter: int = 32,
+                   max_step: float = NEWTON_MAX_STEP) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Levenberg–Marquardt-damped Newton steps (H + μI)⁻¹∇F.
+
+    Two kinds of rows:
+
+    * near a strict minimum (‖∇F‖ small): only rows whose Hessian is positive definite where the
+      finish starts and at every point it steps to (so the iterates stay inside the convex part of
+      the basin and land on the strict minimum gradient descent converges to); μ starts at 1e-8;
+    * ``any_curvature`` rows (F below ``HANDOFF_LOSS``, far below every spurious minimum): any
+      Hessian, μ starts at ‖∇F‖ (regularised Newton, Li–Fukushima): these approach the degenerate
+      global minima of wide students, where F grows like the cube of the angle between split copies
+      of a teacher unit, so gradient descent is sublinear there and damped Newton linear.
+
+    A step is taken when it is shorter than ``max_step`` and lowers F (or, once F is flat to
+    rounding, lowers ‖∇F‖); μ falls to min(μ/8, ‖∇F‖) after a taken step and grows ×16 after a
+    refused one, so the steps are Newton's near the minimum and gradient steps far from it. A
+    strict-minimum row that ends above ``floor_tol`` is put back where it started (steps taken 0).
+    Returns (W, ‖∇F‖, steps taken) [m].
+    """
+    m, n, d = W.shape
+    start, start_gn, W, gn = W, gn, W.clone(), gn.clone()
+    took = torch.zeros(m, dtype=torch.long, device=W.device)
+    mu = torch.where(any_curvature, gn, torch.full_like(gn, 1e-8))
     eye = torch.eye(n * d, dtype=W.dtype, device=W.device)
     H = population_hessian(W, V)
-    live = torch.linalg.cholesky_ex(H)[1] == 0
+    live = _positive_definite(H, skip=any_curvature)
     F = population_loss(W, V)
     for _ in range(min(max_iter, room)):
-        idx = (live & (gn > grad_tol)).nonzero().flatten()
+        idx = (live & (gn > grad_tol) & (F > global_tol)).nonzero().flatten()
         if not idx.numel():
             break
-        H = population_hessian(W[idx], V) if _ else H[idx]
         g = population_grad(W[idx], V).reshape(idx.numel(), n * d, 1)
-        L, info = torch.linalg.cholesky_ex(H + mu[idx].view(-1, 1, 1) * eye)
+        L, info = torch.linalg.cholesky_ex(H[idx] + mu[idx].view(-1, 1, 1) * eye)
         ok = info == 0
         step = torch.zeros_like(W[idx])
         if ok.any():
@@ -137,13 +188,34 @@ def _newton(W: torch.Tensor, V: torch.Tensor, gn: torch.Tensor, grad_tol: float,
         slack = 1e-15 * F[idx].abs().clamp_min(1.0)
         lower = (cand_F < F[idx] - slack) | ((cand_F <= F[idx] + slack) & (cand_gn < gn[idx]))
         ok &= lower & (step.flatten(1).norm(dim=1) <= max_step)
+        # a strict-minimum row never leaves the region where H ≻ 0: a Newton step may otherwise
+        # head for a nearby saddle (a stationary point too) that gradient descent would leave
+        pre = ok.nonzero().flatten()
+        if pre.numel():
+            cand_H = population_hessian(cand[pre], V)
+            convex = _positive_definite(cand_H, skip=any_curvature[idx[pre]])
+            ok[pre[~convex]] = False
+            pre, cand_H = pre[convex], cand_H[convex]
+            acc = idx[pre]
+            W[acc], F[acc], gn[acc], H[acc] = cand[pre], cand_F[pre], cand_gn[pre], cand_H
         acc = idx[ok]
-        W[acc], F[acc], gn[acc] = cand[ok], cand_F[ok], cand_gn[ok]
         took[acc] += 1
-        mu[acc] = (mu[acc] / 8).clamp_min(1e-12)
+        mu[acc] = torch.minimum(mu[acc] / 8, gn[acc]).clamp_min(1e-12)
         mu[idx[~ok]] *= 16
         live &= mu < 1.0  # μ this large: the finish is a slow gradient step; leave it to descent
+    # all or nothing near strict minima: a finish that stalls short of float64's floor may be creeping
+    # up to a degenerate saddle, so the row goes back to where it started and descent goes on
+    undo = ~any_curvature & (gn > floor_tol) & (F > global_tol)
+    W[undo], gn[undo], took[undo] = start[undo], start_gn[undo], 0
     return W, gn, took
+
+
+def _positive_definite(H: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+    """[m] bool: a Cholesky factorisation of H [m, p, p] exists; True without trying where ``skip``."""
+    out = skip.clone()
+    if not bool(skip.all()):
+        out[~skip] = torch.linalg.cholesky_ex(H[~skip])[1] == 0
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
