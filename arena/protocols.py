@@ -23,7 +23,8 @@ STRICTNESS = ("plain", "modulo_symmetry")
 KINDS = ("neuron", "architecture", "loss", "regularizer", "combined", "none")
 
 __all__ = ["Assumption", "AssumptionResult", "Attacker", "Budget", "Defender", "Guarantee", "PluginConfig", "KINDS", "PROMISES",
-           "applies", "assumptions", "ensure_applies", "make_assumption", "require_builtin"]
+           "applies", "assumptions", "ensure_applies", "make_assumption", "require_builtin", "require_int",
+           "require_number"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,25 @@ class PluginConfig:
     def default_config(cls) -> dict[str, Any]:
         """The config of the plugin built with no arguments (what the ConfigStore gets)."""
         return cls().config()
+
+
+def require_number(who: str, key: str, value: Any, *, above: float | None = 0.0, at_least: float | None = None) -> None:
+    """Raise one line naming the knob unless ``value`` is a real number (not a bool) ``> above``
+    (or ``>= at_least`` when given): ``"attacker x: scale must be > 0, got -1"``."""
+    bound, op = (at_least, ">=") if at_least is not None else (above, ">")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (number and (value >= bound if op == ">=" else value > bound)):
+        raise ValueError(f"{who}: {key} must be {op} {bound:g}, got {value!r}")
+
+
+def require_int(who: str, key: str, value: Any, *, at_least: int = 1, optional: bool = False) -> None:
+    """Raise one line naming the knob unless ``value`` is an int (not a bool) ``>= at_least``, or None
+    when ``optional``: ``"defender x: width must be a positive integer, got 0"``."""
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < at_least:
+        what = "a positive integer" if at_least == 1 else f"an integer >= {at_least}"
+        raise ValueError(f"{who}: {key} must be {what}{' or null' if optional else ''}, got {value!r}")
 
 
 @runtime_checkable

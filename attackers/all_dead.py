@@ -35,7 +35,7 @@ from arena.game.budget import Budget
 from arena.claims import Claim
 from arena.landscape.losses import Loss
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies
+from arena.protocols import ensure_applies, require_int, require_number
 from arena.attackers.dead_relu import NOTES_X, NOTES_Y, dead_relu_point, separable_dataset
 from arena.attackers.linear_region import fit_output_layer, witness_margin
 from arena.protocols import Guarantee, PluginConfig
@@ -155,10 +155,8 @@ class AllDead(PluginConfig):
     def __post_init__(self) -> None:
         if self.dataset not in DATASETS:
             raise ValueError(f"attacker all_dead: dataset must be one of {DATASETS}, got {self.dataset!r}")
-        if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 4:
-            raise ValueError(f"attacker all_dead: n must be an integer >= 4, got {self.n!r}")
-        if not (isinstance(self.dead_margin, (int, float)) and self.dead_margin > 0):
-            raise ValueError(f"attacker all_dead: dead_margin must be > 0, got {self.dead_margin!r}")
+        require_int("attacker all_dead", "n", self.n, at_least=4)
+        require_number("attacker all_dead", "dead_margin", self.dead_margin)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None = None) -> tuple[bool, str]:
         why = why_not_all_dead(setting)

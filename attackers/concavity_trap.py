@@ -34,7 +34,7 @@ from arena.assumptions import linear_separability
 from arena.game.budget import Budget
 from arena.claims import Claim
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies
+from arena.protocols import ensure_applies, require_number
 from arena.attackers.all_dead import closed_form, pad
 from arena.attackers.dead_relu import constant_fit, constant_fit_slope, constant_fit_value
 from arena.attackers.linear_region import fit_output_layer
@@ -97,10 +97,8 @@ class ConcavityTrap(PluginConfig):
     name: ClassVar[str] = "concavity_trap"
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.steepness, (int, float)) and self.steepness > 0):
-            raise ValueError(f"attacker concavity_trap: steepness must be > 0, got {self.steepness!r}")
-        if not (isinstance(self.bias_range, (int, float)) and self.bias_range >= 0):
-            raise ValueError(f"attacker concavity_trap: bias_range must be >= 0, got {self.bias_range!r}")
+        require_number("attacker concavity_trap", "steepness", self.steepness)
+        require_number("attacker concavity_trap", "bias_range", self.bias_range, at_least=0)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None = None) -> tuple[bool, str]:
         why = _why_not(setting)

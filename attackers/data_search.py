@@ -18,7 +18,7 @@ Run: ``python -m arena attacker=data_search defender=softplus``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import numpy as np
@@ -28,7 +28,7 @@ from arena.attackers.dead_relu import separable_dataset
 from arena.claims import Claim
 from arena.game.budget import Budget
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, ensure_applies
+from arena.protocols import Guarantee, PluginConfig, ensure_applies, require_int, require_number
 from arena.search import basins
 from arena.search.data import SearchConfig, search_one
 
@@ -66,20 +66,15 @@ class DataSearch(PluginConfig):
     name: ClassVar[str] = "data_search"
 
     def __post_init__(self) -> None:
+        who = "attacker data_search"
         for key in ("max_restarts", "max_steps", "max_datasets"):
-            value = getattr(self, key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"attacker data_search: {key} must be a positive integer or null, got {value!r}")
+            require_int(who, key, getattr(self, key), optional=True)
         for key in ("n", "rounds", "x_steps", "witness_restarts", "max_params"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (4 if key == "n" else 0):
-                raise ValueError(f"attacker data_search: {key} must be an integer >= {4 if key == 'n' else 0}, got {value!r}")
+            require_int(who, key, getattr(self, key), at_least=4 if key == "n" else 0)
         for key in ("lr_x", "lr", "gap", "margin"):
-            if not (isinstance(getattr(self, key), (int, float)) and getattr(self, key) > 0):
-                raise ValueError(f"attacker data_search: {key} must be > 0, got {getattr(self, key)!r}")
+            require_number(who, key, getattr(self, key))
         for key in ("mu", "nu", "rho"):
-            if not (isinstance(getattr(self, key), (int, float)) and getattr(self, key) >= 0):
-                raise ValueError(f"attacker data_search: {key} must be >= 0, got {getattr(self, key)!r}")
+            require_number(who, key, getattr(self, key), at_least=0)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None = None) -> tuple[bool, str]:
         if setting.input_dim is None:
@@ -92,9 +87,7 @@ class DataSearch(PluginConfig):
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         ensure_applies(self, setting, guarantee)
-        cfg = SearchConfig(n=self.n, rounds=self.rounds, x_steps=self.x_steps, lr_x=self.lr_x, mu=self.mu,
-                           nu=self.nu, rho=self.rho, gap=self.gap, margin=self.margin, separable=self.separable,
-                           lr=self.lr, witness_restarts=self.witness_restarts)
+        cfg = SearchConfig(**{f.name: getattr(self, f.name) for f in fields(SearchConfig) if hasattr(self, f.name)})
         origin = _through_origin(setting, guarantee)
         rng = np.random.default_rng(seed)
         gen = torch.Generator().manual_seed(seed)

@@ -38,7 +38,7 @@ from arena.claims import Claim
 from arena.landscape.losses import Loss
 from arena.landscape.neurons import make_neuron
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies
+from arena.protocols import ensure_applies, require_int
 from arena.protocols import Guarantee, PluginConfig
 
 NOTES_X = np.array([[-1.0], [0.0], [0.5], [2.0]])  # docs/catalogue.md A1: separable at x = -0.5
@@ -264,10 +264,8 @@ class DeadRelu(PluginConfig):
             raise ValueError(f"attacker dead_relu: variant must be one of {VARIANTS}, got {self.variant!r}")
         if self.dataset not in ("random", "notes"):
             raise ValueError(f"attacker dead_relu: dataset must be 'random' or 'notes', got {self.dataset!r}")
-        if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 4:
-            raise ValueError(f"attacker dead_relu: n must be an integer >= 4, got {self.n!r}")
-        if self.active is not None and (not isinstance(self.active, int) or self.active < 1):
-            raise ValueError(f"attacker dead_relu: active must be a positive integer or null, got {self.active!r}")
+        require_int("attacker dead_relu", "n", self.n, at_least=4)
+        require_int("attacker dead_relu", "active", self.active, optional=True)
         if self.live_label not in (None, -1, 1):
             raise ValueError(f"attacker dead_relu: live_label must be -1, 1 or null, got {self.live_label!r}")
         if not (self.dead_margin > 0 and self.live_margin > 1):

@@ -34,7 +34,7 @@ from arena.game.budget import Budget
 from arena.claims import Claim
 from arena.landscape.losses import Loss
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies
+from arena.protocols import ensure_applies, require_number
 from arena.protocols import Guarantee, PluginConfig
 
 PAPER = ("Yun, Sra, Jadbabaie. Small nonlinearities in activation functions create bad local minima in "
@@ -204,8 +204,7 @@ class LinearRegion(PluginConfig):
     name: ClassVar[str] = "linear_region"
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.offset, (int, float)) and self.offset > 0):
-            raise ValueError(f"attacker linear_region: offset must be > 0, got {self.offset!r}")
+        require_number("attacker linear_region", "offset", self.offset)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None = None) -> tuple[bool, str]:
         why = _why_not(setting)

@@ -25,7 +25,7 @@ from arena.game.budget import Budget
 from arena.claims import Claim
 from arena.landscape.setting import Setting
 from arena.attackers.all_dead import all_dead_claim, pad, why_not_all_dead
-from arena.protocols import ensure_applies
+from arena.protocols import ensure_applies, require_number
 from arena.protocols import Guarantee, PluginConfig
 
 LOSSES = ("logistic", "exponential")
@@ -42,8 +42,7 @@ class LogisticDead(PluginConfig):
     name: ClassVar[str] = "logistic_dead"
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.dead_margin, (int, float)) and self.dead_margin > 0):
-            raise ValueError(f"attacker logistic_dead: dead_margin must be > 0, got {self.dead_margin!r}")
+        require_number("attacker logistic_dead", "dead_margin", self.dead_margin)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None = None) -> tuple[bool, str]:
         if setting.loss_fn.name not in LOSSES:

@@ -30,7 +30,7 @@ from arena.claims import Claim
 from arena.engine.population import polish_lbfgs, train_population
 from arena.game.budget import Budget
 from arena.landscape.setting import Params, Setting
-from arena.protocols import Guarantee, PluginConfig, ensure_applies
+from arena.protocols import Guarantee, PluginConfig, ensure_applies, require_int, require_number
 from arena.search import basins
 
 PAPER = ("Ding, Li, Sun. Sub-Optimal Local Minima Exist for Neural Networks with Almost All Non-Linear "
@@ -112,12 +112,9 @@ class SmoothPlateau(PluginConfig):
     name: ClassVar[str] = "smooth_plateau"
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.output_weight, (int, float)) and self.output_weight > 0):
-            raise ValueError(f"attacker smooth_plateau: output_weight must be > 0, got {self.output_weight!r}")
-        if not (isinstance(self.scale, (int, float)) and self.scale > 0):
-            raise ValueError(f"attacker smooth_plateau: scale must be > 0, got {self.scale!r}")
-        if isinstance(self.witness_steps, bool) or not isinstance(self.witness_steps, int) or self.witness_steps < 0:
-            raise ValueError(f"attacker smooth_plateau: witness_steps must be an integer >= 0, got {self.witness_steps!r}")
+        require_number("attacker smooth_plateau", "output_weight", self.output_weight)
+        require_number("attacker smooth_plateau", "scale", self.scale)
+        require_int("attacker smooth_plateau", "witness_steps", self.witness_steps, at_least=0)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None = None) -> tuple[bool, str]:
         why = _why_not(setting)

@@ -34,7 +34,7 @@ from arena.assumptions import linear_separability
 from arena.game.budget import Budget
 from arena.claims import Claim
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies
+from arena.protocols import ensure_applies, require_int
 from arena.protocols import Guarantee, PluginConfig
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
@@ -130,8 +130,7 @@ class SquaredLossTrap(PluginConfig):
     name: ClassVar[str] = "squared_loss_trap"
 
     def __post_init__(self) -> None:
-        if isinstance(self.restarts, bool) or not isinstance(self.restarts, int) or self.restarts < 0:
-            raise ValueError(f"attacker squared_loss_trap: restarts must be an integer >= 0, got {self.restarts!r}")
+        require_int("attacker squared_loss_trap", "restarts", self.restarts, at_least=0)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None = None) -> tuple[bool, str]:
         why = _why_not(setting)

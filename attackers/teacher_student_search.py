@@ -21,7 +21,7 @@ import torch
 from arena.claims import Claim
 from arena.engine.teacher_student import GLOBAL_TOL, MIN_EIG, classify, descend, wilson
 from arena.game.budget import Budget
-from arena.protocols import Guarantee, PluginConfig
+from arena.protocols import Guarantee, PluginConfig, require_number
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ class TeacherStudentSearch(PluginConfig):
 
     def __post_init__(self) -> None:
         for key in ("grad_tol", "global_tol", "min_eig"):
-            if not getattr(self, key) > 0:
-                raise ValueError(f"teacher_student_search.{key} must be > 0, got {getattr(self, key)!r}")
+            require_number("attacker teacher_student_search", key, getattr(self, key))
 
     def applies_to(self, setting, guarantee: Guarantee | None) -> tuple[bool, str]:
         if getattr(setting, "to_config", lambda: {})().get("task") != "teacher_student":

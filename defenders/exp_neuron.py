@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_int, require_number
 
 PAPER = ("Liang, Sun, Lee, Srikant. Adding One Neuron Can Eliminate All Bad Local Minima. NeurIPS 2018, "
          "arXiv:1805.08671")
@@ -41,12 +41,9 @@ class ExpNeuron(PluginConfig):
     kind: ClassVar[str] = "combined"
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.weight, (int, float)) and self.weight > 0):
-            raise ValueError(f"defender exp_neuron: weight (λ) must be > 0, got {self.weight!r}")
+        require_number("defender exp_neuron", "weight (λ)", self.weight)
         for key in ("realizable_restarts", "realizable_steps"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"defender exp_neuron: {key} must be a positive integer, got {value!r}")
+            require_int("defender exp_neuron", key, getattr(self, key))
 
     def defend(self, setting: Setting) -> Setting:
         """Idempotent: an existing exp_neuron_l2 term gets this λ instead of a second copy."""

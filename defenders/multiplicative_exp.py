@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_int, require_number
 
 PAPER = ("Sohl-Dickstein, Kawaguchi. Eliminating all bad Local Minima from Loss Landscapes without even "
          "adding an Extra Unit. 2019, arXiv:1901.03909")
@@ -40,12 +40,9 @@ class MultiplicativeExp(PluginConfig):
     kind: ClassVar[str] = "regularizer"
 
     def __post_init__(self) -> None:
-        if isinstance(self.weight, bool) or not isinstance(self.weight, (int, float)) or not self.weight > 0:
-            raise ValueError(f"defender multiplicative_exp: weight (λ) must be > 0, got {self.weight!r}")
+        require_number("defender multiplicative_exp", "weight (λ)", self.weight)
         for key in ("realizable_restarts", "realizable_steps"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"defender multiplicative_exp: {key} must be a positive integer, got {value!r}")
+            require_int("defender multiplicative_exp", key, getattr(self, key))
 
     def defend(self, setting: Setting) -> Setting:
         """Idempotent: an existing multiplicative_exp_l2 term gets this λ instead of a second copy."""

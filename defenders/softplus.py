@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_number
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")
@@ -33,8 +33,7 @@ class Softplus(PluginConfig):
     kind: ClassVar[str] = "neuron"
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.beta, (int, float)) and self.beta > 0):
-            raise ValueError(f"defender softplus: beta must be > 0, got {self.beta!r}")
+        require_number("defender softplus", "beta", self.beta)
 
     def defend(self, setting: Setting) -> Setting:
         require_builtin(setting, self.name)

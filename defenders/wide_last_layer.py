@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_int
 
 PAPER = ("Li, Ding, Sun. Over-Parameterized Deep Neural Networks Have No Strict Local Minima For Any "
          "Continuous Activations. arXiv:1812.11039")
 
 
 def check_width(width: object, who: str) -> None:
-    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-        raise ValueError(f"defender {who}: width must be a positive integer, got {width!r}")
+    require_int(f"defender {who}", "width", width)
 
 
 def widen_last_hidden(setting: Setting, width: int, who: str) -> Setting:

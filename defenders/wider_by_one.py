@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, require_builtin
+from arena.protocols import Guarantee, PluginConfig, require_builtin, require_int
 
 PAPER = ("Safran, Shamir. Spurious Local Minima are Common in Two-Layer ReLU Neural Networks. ICML 2018, "
          "arXiv:1712.08968")
@@ -35,8 +35,7 @@ class WiderByOne(PluginConfig):
     kind: ClassVar[str] = "architecture"
 
     def __post_init__(self) -> None:
-        if isinstance(self.extra, bool) or not isinstance(self.extra, int) or self.extra < 1:
-            raise ValueError(f"defender wider_by_one: extra must be a positive integer, got {self.extra!r}")
+        require_int("defender wider_by_one", "extra", self.extra)
 
     def defend(self, setting: Setting) -> Setting:
         require_builtin(setting, self.name)
