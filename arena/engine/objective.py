@@ -36,8 +36,7 @@ class PopulationLoss:
         self.setting = setting
         self.X = X
         self.y = y.to(X.dtype)
-        # the fused kernel knows the exponential skip unit only; other special neurons take autograd
-        self.fused = bool(fused and setting.builtin and (not setting.mlp.exp_neuron or setting.mlp.special_is_exponential))
+        self.fused = bool(fused and setting.builtin)
         if self.fused:
             self._plan = MLPPlan.from_setting(setting)
             self._Xt = X.t().contiguous()
