@@ -139,6 +139,11 @@ class FusedMLP(torch.autograd.Function):
             a, b = plan.slices[name]
             grad[:, a:b] = value.reshape(K, b - a)
 
+        def slot(name: str, *shape: int) -> torch.Tensor:
+            """The rows of ``name`` in ``grad`` as [K, *shape], for products written there directly."""
+            a, b = plan.slices[name]
+            return grad[:, a:b].view(K, *shape)
+
         for name in plan.unused:
             a, b = plan.slices[name]
             grad[:, a:b] = 0
@@ -149,7 +154,7 @@ class FusedMLP(torch.autograd.Function):
         if len(plan.widths) == 3:
             _one_hidden_layer_backward(plan, flat, Xt, rest, grad_out, put)
         else:
-            _deep_backward(plan, ctx.ws, flat, Xt, rest, grad_out, put)
+            _deep_backward(plan, ctx.ws, flat, Xt, rest, grad_out, put, slot)
         return None, None, grad, None, None
 
 
@@ -167,11 +172,13 @@ def _skip_unit_backward(plan: MLPPlan, flat: torch.Tensor, Xt: torch.Tensor, uni
 
 
 def _deep_backward(plan: MLPPlan, ws: Workspace, flat: torch.Tensor, Xt: torch.Tensor, rest: list[torch.Tensor],
-                   grad_out: torch.Tensor, put: Put) -> None:
+                   grad_out: torch.Tensor, put: Put, slot: Callable[..., torch.Tensor]) -> None:
     """Layer-by-layer backpropagation for any depth: batched products over the population axis.
 
     ``rest`` holds, per hidden layer, σ(z) and (unless ReLU, whose derivative is read off σ(z)) σ'(z),
-    each [K, h, n]. The gradient with respect to each layer's inputs lives in a reused buffer.
+    each [K, h, n]. The gradient with respect to each layer's inputs lives in a reused buffer; weight
+    gradients are written by the batched product straight into their rows of the [K, P] gradient
+    (a fresh [K, h, h] result plus a copy cost page faults and a pass over it per step).
     """
     K, d, n = flat.shape[0], Xt.shape[0], Xt.shape[1]
     per_layer = 1 if plan.relu else 2
@@ -185,7 +192,7 @@ def _deep_backward(plan: MLPPlan, ws: Workspace, flat: torch.Tensor, Xt: torch.T
             put("layers.0.weight", (Xt @ g.reshape(K * fan_out, n).t()).t())
             return
         h_prev = rest[(i - 1) * per_layer]
-        put(f"layers.{i}.weight", torch.bmm(g, h_prev.transpose(1, 2)))
+        torch.bmm(g, h_prev.transpose(1, 2), out=slot(f"layers.{i}.weight", fan_out, fan_in))
         W = plan.take(flat, f"layers.{i}.weight", fan_out, fan_in)
         g_act = ws.get(f"g{i - 1}", (K, fan_in, n), flat)
         if fan_out == 1:  # the output layer: an outer product, where broadcasting beats bmm
