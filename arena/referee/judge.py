@@ -44,6 +44,7 @@ from arena.referee.steps.local_verdict import local_verdict
 from arena.referee.steps.polish_step import polish_step
 from arena.referee.steps.probe_step import probe_step
 from arena.referee.steps.second_order import second_order
+from arena.referee.steps.unresolved import resolve_flat
 from arena.referee.steps.validate import validate
 
 __all__ = ["VERDICTS", "RefereeConfig", "Verdict", "badness_search", "judge", "judge_safely", "saturated_units",
@@ -79,7 +80,7 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
     case = _run(start, claim, _config(config), device, setting)
     if isinstance(case, Verdict):
         return case
-    for step in (polish_step, first_order, second_order, probe_step, local_verdict):
+    for step in (polish_step, first_order, second_order, probe_step, local_verdict, resolve_flat):
         decided = _run(step, case)
         if decided is not None:
             return decided

@@ -111,3 +111,5 @@ def _modulo_symmetry(case: Case, spec: Spectrum, tol: float, on_kink: bool) -> N
     top = R[:, torch.argsort(R.norm(dim=0), descending=True)[: min(4, beyond)]]
     basis = torch.linalg.qr(top).Q if top.shape[1] else top
     ev["flat_beyond_symmetry"] = [case.name(basis[:, i].to(case.dev)) for i in range(basis.shape[1])]
+    keep = R.norm(dim=0) > 1e-6
+    case.notes["flat_outside_symmetry"] = (R[:, keep] / R[:, keep].norm(dim=0)).T.to(case.dev)  # [m, P]
