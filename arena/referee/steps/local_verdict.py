@@ -92,6 +92,12 @@ def local_verdict(case: Case) -> Verdict | None:
     if reasons:
         return case.verdict("not_local_min", reasons, direction)
     if call is not None and call.kind == "inconclusive":
+        from arena.referee.steps.unresolved import resolve_flat
+
+        # the descent float64 saw may be fitted in high precision, where smaller radii resolve it
+        decided = resolve_flat(case, force=True)
+        if decided is not None and decided.verdict == "not_local_min":
+            return decided
         return case.verdict("inconclusive", [call.reason, "counted as held: a guess is not a verdict"])
     if case.notes.get("nonsmooth_hessian") and case.notes["spectrum"].min_eig < -case.notes["eig_tol"]:
         return case.verdict("inconclusive", ["every one-sided Hessian limit at this non-smooth point has a negative "

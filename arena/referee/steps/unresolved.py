@@ -9,8 +9,10 @@ is constant near the point along them), or when the largest admissible order p_m
 largest probe radius. Any other flat direction is *unresolved*: the loss is evaluated along it
 (random mixtures of the unresolved directions, with their signs and their last layer's sign
 flipped, since an odd or even number of factors decides which moves descend) in ``dps`` digits
-with :func:`arena.referee.highprec.mp_delta`, at three radii. A drop at all three that follows an
-admissible power is an escape (``not_local_min``); otherwise the verdict is ``inconclusive``.
+with :func:`arena.referee.highprec.mp_delta`, at the largest probe radius and, for the best few,
+at every decade down to the probe floor. A drop in every ball down to the floor is ``not_local_min``
+(the rule float64 applies to the probes, now at a resolution that sees the drop); otherwise the
+verdict is ``inconclusive``.
 """
 from __future__ import annotations
 
@@ -24,8 +26,9 @@ from arena.referee.config import Verdict
 from arena.referee.steps.case import Case
 from arena.referee.steps.escape import _fit_power, max_escape_order
 
-MAX_WORK = 400_000  # samples × parameters evaluated in high precision per point
+MAX_WORK = 200_000  # samples × parameters evaluated in high precision per point
 DIRECTIONS = 6  # random mixtures (each also with its sign and its last layer's sign flipped)
+TOP = 3  # directions followed down to the probe floor
 
 
 def _dead_coordinates(case: Case) -> torch.Tensor:
@@ -78,13 +81,16 @@ def _directions(case: Case, U: torch.Tensor, gen: torch.Generator, metric: torch
     return out
 
 
-def resolve_flat(case: Case) -> Verdict | None:
-    """``not_local_min`` (an escape seen in high precision), ``inconclusive`` (unresolved), or None."""
+def resolve_flat(case: Case, force: bool = False) -> Verdict | None:
+    """``not_local_min`` (an escape seen in high precision), ``inconclusive`` (unresolved), or None.
+
+    ``force``: check even where the largest ball would show the highest order (the local verdict
+    asks when float64 saw a descent in too few balls to fit its order)."""
     cfg, ev = case.cfg, case.ev
     order = ev.get("max_escape_order") or cfg.max_escape_order or max_escape_order(case.setting)
     tol = cfg.descent_tol * case.scale
     r_max = max(cfg.probe_radii)
-    if r_max ** order >= cfg.escape_visibility * tol:
+    if r_max ** order >= cfg.escape_visibility * tol and not force:
         return None  # even the highest admissible order shows in the largest ball
     U = _unresolved(case)
     if U is None:
@@ -100,32 +106,38 @@ def resolve_flat(case: Case) -> Verdict | None:
     from arena.referee.highprec import Unsupported, mp_delta
     from arena.referee.steps.probe_step import unit_metric
 
-    radii = [r_max, r_max / 10, r_max / 100]
+    r_min = min(cfg.probe_radii)
+    radii = [r_max / 10 ** k for k in range(int(round(math.log10(r_max / r_min))) + 1)]  # down to the probe floor
     dps = 30 + math.ceil(order * math.log10(1 / radii[-1])) + math.ceil(math.log10(case.scale))
     gen = torch.Generator().manual_seed(cfg.seed)
     dirs = _directions(case, U, gen, unit_metric(case))
     try:
-        deltas = mp_delta(case.setting, case.X, case.y, case.v, [r * d for d in dirs for r in radii], dps)
+        # every direction at the largest radius; the best few down to the floor
+        first = mp_delta(case.setting, case.X, case.y, case.v, [radii[0] * d for d in dirs], dps)
+        top = sorted(range(len(dirs)), key=lambda i: first[i])[:TOP]
+        top = [i for i in top if first[i] < 0]
+        rest = mp_delta(case.setting, case.X, case.y, case.v, [r * dirs[i] for i in top for r in radii[1:]], dps)
     except Unsupported as exc:
         return case.verdict("inconclusive", [why, f"no high-precision check: {exc}",
                                              "counted as held: a guess is not a verdict"])
     case.time("high_precision", t0)
     ev["high_precision"] = {"digits": dps, "directions": len(dirs), "radii": radii}
     best = None
-    for i, d in enumerate(dirs):
-        drops = [float(-deltas[i * len(radii) + k]) for k in range(len(radii))]
-        if min(drops) <= 0:
+    for j, i in enumerate(top):
+        deltas = [first[i], *rest[j * (len(radii) - 1): (j + 1) * (len(radii) - 1)]]
+        drops = [float(-x) for x in deltas]
+        if min(drops) <= 0:  # a descent must show in every ball down to the floor, as in float64
             continue
         p, resid = _fit_power(list(zip(radii, drops)))
-        if resid <= cfg.escape_fit_tol and 0 < p <= order + 0.5 and (best is None or drops[0] > best[1][0]):
-            best = (d, drops, p)
+        if best is None or drops[-1] > best[1][-1]:
+            best = (dirs[i], drops, p)
     if best is None:
         return case.verdict("inconclusive", [why, f"a {dps}-digit evaluation along {len(dirs)} of them at radii "
-                                             f"{', '.join(f'{r:g}' for r in radii)} found no descent; flatness is not "
-                                             "proven", "counted as held: a guess is not a verdict"])
+                                             f"{', '.join(f'{r:g}' for r in radii)} found no descent in every ball; "
+                                             "flatness is not proven", "counted as held: a guess is not a verdict"])
     d, drops, p = best
     ev["high_precision"].update(drops=drops, order=p)
-    reason = (f"{why}; evaluated with {dps} digits along one of them the loss drops by "
-              + ", ".join(f"{x:.3g} at radius {r:g}" for x, r in zip(drops, radii))
-              + f": an escape of order {p:.3g}, not a minimum")
+    reason = (f"{why}; evaluated with {dps} digits along one of them the loss drops in every ball down to the "
+              f"probe floor: " + ", ".join(f"{-x:.3g} at radius {r:g}" for x, r in zip(drops, radii))
+              + f" (like r^{p:.3g}): not a minimum")
     return case.verdict("not_local_min", [reason], direction=d)
