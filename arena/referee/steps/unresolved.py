@@ -87,6 +87,8 @@ def resolve_flat(case: Case, force: bool = False) -> Verdict | None:
     ``force``: check even where the largest ball would show the highest order (the local verdict
     asks when float64 saw a descent in too few balls to fit its order)."""
     cfg, ev = case.cfg, case.ev
+    if not case.setting.builtin:
+        return None  # the high-precision form covers the built-in network only (custom: order <= 4)
     order = ev.get("max_escape_order") or cfg.max_escape_order or max_escape_order(case.setting)
     tol = cfg.descent_tol * case.scale
     r_max = max(cfg.probe_radii)
