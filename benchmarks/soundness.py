@@ -11,7 +11,9 @@ Families (each claim's answer follows from its construction, derived in its buil
   neuron (order 4) and a ReLU saddle rescaled by 10^±4. Answer: not a minimum;
 * ``basin_lam``: the origin of a 2-2-2-2-1 network (linear or tanh) with an ``l2`` penalty λ:
   ∇L = 0, ∇²L = λI (every path has four factors), so a strict minimum whose basin, ~√(λ/2c), runs
-  from about 1e-3 to beyond 1e-1 as λ grows. Answer: a minimum;
+  from about 3e-3 to beyond 1e-1 as λ grows, and down to about 5e-5 as the inputs grow (c ∝ |x|;
+  the probes descend down to radius 1e-4 with |x| scaled by 1e5).
+  Answer: a minimum;
 * ``kink_*``: a ReLU unit on its kink or 1e-12 either side, where crossing pays (a basin far below
   the probe floor counts as none, as documented). Answer: not a minimum;
 * ``cond_k``: the least-squares point of a linear model whose features are scaled so the Hessian's
@@ -77,9 +79,9 @@ def relu_saddle(scale: float) -> Claim:
                  X, torch.tensor([-1.0, 1.0, 1.0, -1.0], dtype=F64), theta)
 
 
-def basin(lam: float, neuron: str) -> Claim:
+def basin(lam: float, neuron: str, xscale: float = 1.0) -> Claim:
     gen = torch.Generator().manual_seed(31)
-    X = 3 * torch.randn(12, 2, generator=gen, dtype=F64)
+    X = 3 * xscale * torch.randn(12, 2, generator=gen, dtype=F64)
     y = torch.sign(X[:, 0] - 0.7 * X[:, 1])
     setting = {"network": {"input_dim": 2, "hidden": [2, 2, 2], "neuron": neuron, "bias": False},
                "loss": "quadratic_hinge", "regularizer": {"name": "l2", "weight": lam}}
@@ -127,6 +129,9 @@ def planted() -> list[tuple[str, Callable[[], Claim], str]]:
             ("saddle_relu_rescaled_1e-4", lambda: relu_saddle(1e-4), NOT_MIN)]
     out += [(f"basin_{neuron}_lam_{lam:g}", (lambda lam=lam, neuron=neuron: basin(lam, neuron)), MIN)
             for neuron in ("linear", "tanh") for lam in (3e-6, 3e-5, 3e-4, 3e-3)]
+    # larger inputs raise the quartic coefficient c ∝ |x|, shrinking the basin √(λ/2c) towards the floor
+    out += [(f"basin_linear_lam_3e-06_x{xs:g}", (lambda xs=xs: basin(3e-6, "linear", xs)), MIN)
+            for xs in (1e2, 1e4, 1e5)]
     out += [(f"kink_{name}", (lambda off=off: kink(off)), NOT_MIN) for name, off in
             (("on", 0.0), ("below_1e-12", -1e-12), ("above_1e-12", 1e-12))]
     out += [(f"cond_{k:g}", (lambda k=k: conditioned(k)), MIN) for k in (1e2, 1e6, 1e10)]
