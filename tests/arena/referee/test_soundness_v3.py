@@ -113,3 +113,18 @@ def test_parallel_student_units_at_a_saddle():
     assert v.evidence["grad_norm"] < 1e-12
     assert v.verdict == "not_local_min", v.reasons
     assert "hessian_limit" in v.evidence
+
+
+def test_an_escape_fit_speaks_only_inside_the_expansion_region():
+    # λ = 8e-7 is above the flat tolerance (1e-7) but below the sufficiency margin (1e-6): the escape
+    # fit is tried, and the large balls' descent, where λr²/2 is swamped by −c r⁴, is left out of it
+    gen = torch.Generator().manual_seed(23)
+    X = 4 * torch.randn(12, 2, generator=gen, dtype=f64)
+    y = torch.sign(X[:, 1] - 0.5 * X[:, 0])
+    setting = {"network": {"input_dim": 2, "hidden": [2, 2, 2], "neuron": "linear", "bias": False},
+               "loss": "quadratic_hinge", "regularizer": {"name": "l2", "weight": 8e-7}}
+    v = judge_safely(Claim(setting, X, y, _zeros([2, 2, 2, 2, 1])), {"restarts": 0, "seed": 78}, device="cpu")
+    assert v.evidence["second_order_sufficient"] is False
+    assert v.evidence["probes"][0]["descent"]
+    assert v.verdict != "not_local_min", v.reasons  # a strict minimum all the same (Hessian 8e-7·I)
+    assert v.evidence["escape_radii_outside_expansion"][0] == pytest.approx(0.1)  # the fit (r^4.05) was refused
