@@ -136,8 +136,22 @@ def load_claim(path: str | os.PathLike) -> Claim:
 
 
 def _population_task(setting: Any) -> bool:
-    task = setting.get("task") if isinstance(setting, dict) else None
-    return task == "teacher_student" or (isinstance(task, dict) and task.get("name") == "teacher_student")
+    return isinstance(setting, dict) and setting.get("task") == "teacher_student"
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names the same key twice (JSON leaves the meaning open; we refuse it)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for :func:`json.loads`: refuse an object that repeats a key, at any depth,
+    instead of silently keeping the last value."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKeyError(f"key {key[:80]!r} appears twice in one JSON object")
+        out[key] = value
+    return out
 
 
 def read_claim_json(path: Path) -> dict[str, Any]:
@@ -153,7 +167,9 @@ def read_claim_json(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ClaimFileError(f"{path}: cannot read claim file ({exc.__class__.__name__}: {exc})") from exc
     try:
-        meta = json.loads(text)
+        meta = json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKeyError as exc:
+        raise ClaimFileError(f"{path}: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise ClaimFileError(f"{path}: not valid JSON ({exc})") from exc
     except (ValueError, RecursionError) as exc:  # nesting too deep, a number too long
@@ -229,11 +245,11 @@ def check_safetensors_header(tensor_path: Path) -> dict[str, Any]:
             n = int.from_bytes(head, "little")
             if n > MAX_HEADER_BYTES or 8 + n > size:
                 raise bad(f"declared header of {n} bytes exceeds the limit or the file")
-            header = json.loads(fh.read(n).decode("utf-8"))
+            header = json.loads(fh.read(n).decode("utf-8"), object_pairs_hook=_unique_keys)
     except ClaimFileError:
         raise
     except (OSError, ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise bad(f"header: {exc.__class__.__name__}") from exc
+        raise bad(f"header: {exc}" if isinstance(exc, DuplicateKeyError) else f"header: {exc.__class__.__name__}") from exc
     if not isinstance(header, dict):
         raise bad("header is not a JSON object")
     entries = {k: v for k, v in header.items() if k != "__metadata__"}

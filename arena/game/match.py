@@ -142,7 +142,7 @@ def same_setting(claimed: Any, trusted: Setting) -> bool:
 
 def _claim_rank(v: Verdict) -> tuple:
     order = {"bad_local_min": 0, "bad_path_to_infinity": 0, "not_bad": 1, "inconclusive": 1, "not_local_min": 2,
-             "not_a_descending_path": 2, "invalid": 3}
+             "not_a_descending_path": 2, "error": 3, "invalid": 3}
     return (order.get(v.verdict, 9), -(v.evidence.get("gap") or 0.0))
 
 

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import torch
 
 VERDICTS = ("bad_local_min", "not_local_min", "inconclusive", "bad_path_to_infinity", "not_a_descending_path",
-            "not_bad", "invalid")
+            "not_bad", "invalid", "error")
 
 
 @dataclass

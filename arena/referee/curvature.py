@@ -22,8 +22,29 @@ def loss_of_flat(setting: Setting, X: torch.Tensor, y: torch.Tensor) -> Callable
 
 
 def gradient(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """∇L(v): [P] (autograd; at a ReLU kink this is the one-sided derivative with σ'(0) = 0)."""
-    return grad(loss_of_flat(setting, X, y))(v)
+    """∇L(v): [P] (autograd; at a ReLU kink this is the one-sided derivative with σ'(0) = 0).
+
+    Where autograd returns a non-finite value at a point where the loss is still differentiable
+    (the teacher–student loss at parallel student units: arccos' slope at cos = 1 times 0), the
+    gradient is its closed form (teacher–student) or the limit, the mean of the gradients at v ± ε·u
+    (ε = 1e-7·max(1, ‖v‖))."""
+    g_of = grad(loss_of_flat(setting, X, y))
+    g = g_of(v)
+    if bool(torch.isfinite(g).all()):
+        return g
+    if getattr(setting, "population", False):  # the closed form is exact at parallel units (sin θ = 0)
+        from arena.landscape.teacher_student import population_grad
+
+        W = setting.unflatten(v)["W"]
+        return population_grad(W.unsqueeze(0), setting.teacher(W.dtype, W.device))[0].reshape(-1)
+    gen = torch.Generator().manual_seed(0)
+    eps = 1e-7 * max(1.0, float(v.norm()))
+    near = []
+    for _ in range(2):
+        u = torch.randn(v.numel(), generator=gen, dtype=v.dtype).to(v)
+        u = eps * u / u.norm()
+        near += [g_of(v + u), g_of(v - u)]
+    return torch.stack(near).mean(0)
 
 
 @dataclass

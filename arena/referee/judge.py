@@ -24,6 +24,9 @@ so a claim's author cannot tune a claim against them; the seed is recorded in th
 (``tolerances.seed``, ``evidence.probe_seed``) and ``arena verify --seed N`` replays it exactly.
 The verdict is numerical evidence, not a proof; every tolerance is recorded in it. Path claims
 (``kind: "path"``) are judged by :func:`arena.referee.paths.judge_path` (through :func:`judge_safely`).
+
+A failure inside the referee is its own verdict, ``error``, naming the step and the message
+(:func:`judge_safely`); it is never ``invalid``, which blames the claim. A match counts it as held.
 """
 from __future__ import annotations
 
@@ -41,10 +44,26 @@ from arena.referee.steps.local_verdict import local_verdict
 from arena.referee.steps.polish_step import polish_step
 from arena.referee.steps.probe_step import probe_step
 from arena.referee.steps.second_order import second_order
+from arena.referee.steps.unresolved import resolve_flat
 from arena.referee.steps.validate import validate
 
 __all__ = ["VERDICTS", "RefereeConfig", "Verdict", "badness_search", "judge", "judge_safely", "saturated_units",
            "validate"]
+
+
+class StepFailure(Exception):
+    """An exception raised inside one step of the protocol (``step``: the step's name)."""
+
+    def __init__(self, step: str, exc: Exception):
+        super().__init__(f"{exc.__class__.__name__}: {exc}")
+        self.step = step
+
+
+def _run(step, *args):
+    try:
+        return step(*args)
+    except Exception as exc:  # noqa: BLE001 - named by step, reported by judge_safely
+        raise StepFailure(step.__name__, exc) from exc
 
 
 def _config(config: RefereeConfig | Mapping[str, Any] | None) -> RefereeConfig:
@@ -58,20 +77,21 @@ def judge(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None,
 
     ``setting``: a trusted setting to judge in (see :func:`validate`); default: the claim's own,
     read as data."""
-    case = start(claim, _config(config), device, setting)
+    case = _run(start, claim, _config(config), device, setting)
     if isinstance(case, Verdict):
         return case
-    for step in (polish_step, first_order, second_order, probe_step, local_verdict):
-        decided = step(case)
+    for step in (polish_step, first_order, second_order, probe_step, local_verdict, resolve_flat):
+        decided = _run(step, case)
         if decided is not None:
             return decided
-    return badness_verdict(case)
+    return _run(badness_verdict, case)
 
 
 def judge_safely(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = None, device: str = "auto",
                  *, setting: Setting | None = None) -> Verdict:
     """:func:`judge` (or :func:`arena.referee.paths.judge_path` for path claims); a crash inside the
-    protocol becomes an ``invalid`` verdict with its traceback. ``setting``: see :func:`validate`."""
+    protocol becomes an ``error`` verdict naming the step, with its traceback (never ``invalid``:
+    the failure is the referee's, not the claim's). ``setting``: see :func:`validate`."""
     cfg = None
     try:
         cfg = _config(config)
@@ -81,6 +101,10 @@ def judge_safely(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None 
             return judge_path(claim, cfg, device, setting=setting)
         return judge(claim, cfg, device, setting=setting)
     except Exception as exc:  # noqa: BLE001 - any failure must leave a verdict behind
-        return Verdict("invalid", [f"referee failed: {exc.__class__.__name__}: {exc}"],
-                       {"traceback": traceback.format_exc()}, asdict(cfg or RefereeConfig()))
+        step = exc.step if isinstance(exc, StepFailure) else ("path" if claim.kind == "path" else "setup")
+        message = str(exc) if isinstance(exc, StepFailure) else f"{exc.__class__.__name__}: {exc}"
+        return Verdict("error", [f"referee failed in step {step}: {message}",
+                                 "an internal failure, not a fault of the claim: counted as held"],
+                       {"error_step": step, "error": message, "traceback": traceback.format_exc()},
+                       asdict(cfg or RefereeConfig()))
 

@@ -50,7 +50,12 @@ def polish_newton(setting: Setting, X: torch.Tensor, y: torch.Tensor, v0: torch.
         if float(g.norm()) <= grad_tol:
             break
         H = hessian_matrix(setting, X, y, v)
-        vals, vecs = torch.linalg.eigh(H)
+        if not bool(torch.isfinite(H).all()):
+            break  # not twice differentiable here (parallel teacher–student units): the probes judge
+        try:
+            vals, vecs = torch.linalg.eigh(H)
+        except RuntimeError:  # torch.linalg.LinAlgError
+            break
         coef = vecs.T @ g
         accepted = False
         for _ in range(30):

@@ -24,6 +24,7 @@ class ProbeReport:
     descent: bool
     source: str  # which direction family gave min_delta
     direction: torch.Tensor = field(repr=False)  # [P] unit vector from v to the best point
+    displacement: torch.Tensor | None = field(default=None, repr=False)  # [P] best point − v, when known
 
     def to_dict(self) -> dict:
         return {"radius": self.radius, "min_delta": self.min_delta, "descent": self.descent, "source": self.source}
@@ -63,6 +64,7 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
     deltas = losses - base
     best = int(torch.argmin(deltas))
     min_delta, source, direction = float(deltas[best]), names[best], D[best]
+    displacement = radius * D[best]
 
     # Descent runs: normalised projected gradient steps inside the ball from the lowest points.
     starts = torch.topk(-deltas, k=min(descent_starts, D.shape[0])).indices
@@ -91,8 +93,9 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
         source = f"descent_run({names[int(starts[j])]})"
         d = run_pts[j] - v
         direction = d / d.norm().clamp(min=1e-300)
+        displacement = d
     direction = direction / direction.norm().clamp(min=1e-300)
-    return ProbeReport(radius, min_delta, min_delta < -tol, source, direction.detach())
+    return ProbeReport(radius, min_delta, min_delta < -tol, source, direction.detach(), displacement.detach())
 
 
 def kink_directions(setting: Setting, params: dict[str, torch.Tensor], X: torch.Tensor,

@@ -75,7 +75,7 @@ def load_match(match_dir: str | Path) -> MatchData | None:
                                           if k in RefereeConfig.__dataclass_fields__})
     except (OSError, ValueError, KeyError, TypeError, ClaimFileError) as exc:
         raise ValueError(f"cannot read the judged claim ({exc})") from exc
-    if verdict.get("verdict") == "invalid":
+    if verdict.get("verdict") in ("invalid", "error"):
         return None
     X = claim.X.to(torch.float64)
     y = claim.y.to(torch.float64)

@@ -22,13 +22,13 @@ from arena.referee.steps.case import Case
 def second_order(case: Case) -> None:
     cfg, ev = case.cfg, case.ev
     t = time.perf_counter()
-    spec = hessian_spectrum(case.setting, case.X, case.y, case.v, exact_max_params=cfg.hessian_exact_max_params)
+    spec = _spectrum(case)
     case.time("hessian", t)
     hnorm = float(np.abs(spec.values).max()) if spec.values.size else 0.0
     tol = cfg.eig_tol * case.scale + cfg.eig_rel_tol * hnorm
     ev.update(hessian_method=spec.method, hessian_min_eig=spec.min_eig, hessian_max_eig=spec.max_eig,
               hessian_norm=hnorm, eig_tol_effective=tol)
-    on_kink = bool(case.notes["kink_units"])
+    on_kink = bool(case.notes["kink_units"]) or bool(ev.get("hessian_limit"))
     if spec.all_values is not None:
         flat_mask = np.abs(spec.all_values) <= tol
         ev["flat_directions"] = int(flat_mask.sum())
@@ -43,6 +43,41 @@ def second_order(case: Case) -> None:
     case.notes.update(spectrum=spec, eig_tol=tol,
                       negative=eigvecs[torch.as_tensor(spec.values < -tol, device=case.dev)],
                       flat=eigvecs[torch.as_tensor(np.abs(spec.values) <= tol, device=case.dev)])
+
+
+def _spectrum(case: Case, shifts: int = 4) -> Spectrum:
+    """The Hessian spectrum at the point; where the loss is not twice differentiable there (the
+    teacher–student loss at parallel or zero student units: 1/sin θ terms), the one-sided limits.
+
+    The Hessian is taken at ``shifts`` points v + ε·u (random unit u, ε = 1e-7·max(1, ‖v‖)), where
+    the loss is smooth; the spectrum kept is the one with the largest smallest eigenvalue, so negative
+    curvature is reported only when every side shows it, and the local verdict counts it only when
+    a probe confirms the descent. The point is never called strict."""
+    cfg = case.cfg
+    args = (case.setting, case.X, case.y)
+    try:
+        spec = hessian_spectrum(*args, case.v, exact_max_params=cfg.hessian_exact_max_params)
+        if np.isfinite(spec.values).all():
+            return spec
+    except (RuntimeError, ValueError, ArithmeticError) as exc:  # torch's LinAlgError is a RuntimeError
+        case.ev["hessian_failure"] = f"{exc.__class__.__name__}: {str(exc)[:160]}"
+    gen = torch.Generator().manual_seed(case.cfg.seed)
+    eps = 1e-7 * max(1.0, float(case.v.norm()))
+    found = []
+    for _ in range(shifts):
+        u = torch.randn(case.v.numel(), generator=gen, dtype=torch.float64).to(case.v)
+        try:
+            s = hessian_spectrum(*args, case.v + eps * u / u.norm(), exact_max_params=cfg.hessian_exact_max_params)
+        except (RuntimeError, ValueError, ArithmeticError):
+            continue
+        if np.isfinite(s.values).all():
+            found.append(s)
+    if not found:
+        raise ArithmeticError("the Hessian is not finite at the point nor at any of its one-sided limits")
+    case.ev["hessian_limit"] = {"epsilon": eps, "shifts": shifts, "finite": len(found),
+                                "min_eigs": [s.min_eig for s in found]}
+    case.notes["nonsmooth_hessian"] = True
+    return max(found, key=lambda s: s.min_eig)
 
 
 def _modulo_symmetry(case: Case, spec: Spectrum, tol: float, on_kink: bool) -> None:
@@ -76,3 +111,5 @@ def _modulo_symmetry(case: Case, spec: Spectrum, tol: float, on_kink: bool) -> N
     top = R[:, torch.argsort(R.norm(dim=0), descending=True)[: min(4, beyond)]]
     basis = torch.linalg.qr(top).Q if top.shape[1] else top
     ev["flat_beyond_symmetry"] = [case.name(basis[:, i].to(case.dev)) for i in range(basis.shape[1])]
+    keep = R.norm(dim=0) > 1e-6
+    case.notes["flat_outside_symmetry"] = (R[:, keep] / R[:, keep].norm(dim=0)).T.to(case.dev)  # [m, P]

@@ -56,7 +56,7 @@ def _data_problems(X: torch.Tensor, y: torch.Tensor, setting: Setting, cfg: Refe
         problems.append("the dataset is empty")
     if n > cfg.max_samples:
         problems.append(f"{n} samples exceed the limit max_samples={cfg.max_samples}")
-    if setting.input_dim is not None and d != setting.input_dim:
+    if setting.input_dim is not None and d != setting.input_dim and not (n == 0 and getattr(setting, "population", False)):
         problems.append(f"X has {d} columns but the network's input_dim is {setting.input_dim}")
     if not torch.isfinite(X).all():
         problems.append("X has non-finite entries (NaN or inf)")
