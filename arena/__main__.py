@@ -25,6 +25,7 @@ def hydra_main() -> None:
     from arena.game.validate import check_overrides, or_exit
 
     or_exit(check_overrides, sys.argv[1:], CONF)
+    sys.argv[1:] = _select(sys.argv[1:])
 
     @hydra.main(version_base="1.3", config_path=CONF, config_name="config")
     def app(cfg: DictConfig) -> None:
@@ -46,6 +47,21 @@ def hydra_main() -> None:
             tournament.run_grid(cfg)
 
     app()
+
+
+def _select(args: list[str]) -> list[str]:
+    """The command line's grid choices as ``tournament.*`` overrides, and the narrowed grid's own
+    out_dir (``<default out_dir>__<choices>``) unless one is given (:mod:`arena.game.selection`)."""
+    from arena.game import selection
+    from arena.game.validate import or_exit
+
+    rewritten = or_exit(selection.rewrite, args)
+    if selection.needs_own_out_dir(args):
+        base = selection.base_out_dir(rewritten, CONF[len("pkg://"):])
+        if base is not None:
+            folder = f"{base}__{selection.slug(selection.parse(args))}".replace("\\", "\\\\").replace("'", "\\'")
+            rewritten.append(f"out_dir='{folder}'")  # quoted: the override grammar reserves = and ,
+    return rewritten
 
 
 def main() -> None:

@@ -128,11 +128,15 @@ def scope_gaps(guarantee: Any, claim: Claim, verdict: Verdict) -> list[str]:
 def same_setting(claimed: Any, trusted: Setting) -> bool:
     """Whether a claim's setting (untrusted data) names the trusted setting, without building it.
 
-    A built-in claim setting is normalised as data (:meth:`Setting.from_claim`, no code); a custom
-    network must repeat the trusted config exactly, and is never instantiated from the claim.
+    A claim setting without code is normalised as data (:meth:`Setting.from_claim`, no code: a
+    built-in network or a population task alike) and compared with the trusted one normalised the
+    same way; a custom network must repeat the trusted config exactly, and is never instantiated
+    from the claim.
     """
+    from arena.landscape.setting import code_keys
+
     try:
-        if trusted.builtin:
+        if not code_keys(claimed):
             return Setting.from_claim(claimed).to_config() == trusted.to_config()
         plain = json.loads(json.dumps(claimed))
         return {"regularizer": None, **plain} == json.loads(json.dumps(trusted.to_config()))

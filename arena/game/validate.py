@@ -73,8 +73,8 @@ def _positive_int(cfg: Mapping[str, Any], key: str, *, auto: bool = False) -> No
 def check_run(cfg: Mapping[str, Any]) -> None:
     """The keys of conf/config.yaml that are not a group."""
     seed = cfg.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ConfigError(f"seed: must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"seed: must be a non-negative integer (it seeds torch and numpy), got {seed!r}")
     if cfg.get("isolation", "none") not in ("process", "none"):
         raise ConfigError(f"isolation: must be 'process' or 'none', got {cfg.get('isolation')!r}")
     _positive_int(cfg, "workers", auto=True)

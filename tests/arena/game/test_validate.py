@@ -40,7 +40,7 @@ def test_group_overrides_name_existing_configs():
 
 
 @pytest.mark.parametrize("key,value,needle", [
-    ("seed", "abc", "seed: must be an integer"), ("isolation", "thread", "isolation: must be"),
+    ("seed", "abc", "seed: must be a non-negative integer"), ("seed", -1, "seed: must be a non-negative"), ("isolation", "thread", "isolation: must be"),
     ("workers", 0, "workers: must be a positive integer or auto"), ("gpu_slots_per_device", 1.5, "gpu_slots"),
     ("memory_limit_gb", -1, "memory_limit_gb"), ("device", "tpu", "device: unknown device"),
 ])
