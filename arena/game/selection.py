@@ -61,6 +61,11 @@ def parse(args: Sequence[str]) -> Selection:
     return sel
 
 
+def _names(value: str) -> list[str]:
+    """The names of a list override's value: ``[a, 'b']`` -> ``["a", "b"]``."""
+    return [v.strip().strip("'\"") for v in value.strip().strip("[]").split(",") if v.strip()]
+
+
 def _sweep_syntax(value: str) -> bool:
     return "(" in value or "$" in value or value.strip() in ("", "null")
 
@@ -81,9 +86,10 @@ def rewrite(args: Sequence[str]) -> list[str]:
             raise ConfigError(f"{arg}: a sweep ({value}) needs -m (a multirun); without it name the values, "
                               f"e.g. {key}=a,b")
         axis = f"tournament.{AXES[key]}"
-        if axis in sel.tournament:
-            raise ConfigError(f"{arg} and {axis}=... both choose the {AXES[key]}; give one of them")
         names = sel.choices[key]
+        given = [_split(a)[2] for a in args if _split(a)[0] == axis]
+        if given and any(_names(v) != names for v in given):
+            raise ConfigError(f"{arg} and {axis}={given[-1]} choose different {AXES[key]}; give one of them")
         if key == "seed":
             bad = [n for n in names if not re.fullmatch(r"[+-]?\d+", n)]
             if bad:
