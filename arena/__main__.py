@@ -21,11 +21,14 @@ def hydra_main() -> None:
 
     from arena.game.registry import register_configs
 
-    register_configs(CONF)
+    from arena.game.compose_check import check_composes, check_launchers
     from arena.game.validate import check_overrides, or_exit
 
+    or_exit(register_configs, CONF)  # two plugins with one name: one line naming both
     or_exit(check_overrides, sys.argv[1:], CONF)
+    or_exit(check_launchers, sys.argv[1:])
     sys.argv[1:] = _select(sys.argv[1:])
+    or_exit(check_composes, sys.argv[1:], CONF[len("pkg://"):])  # a key typo: one line, not Hydra's hint
 
     @hydra.main(version_base="1.3", config_path=CONF, config_name="config")
     def app(cfg: DictConfig) -> None:

@@ -58,8 +58,10 @@ def check_overrides(args: Iterable[str], conf_dir: str | Path) -> None:
         options = group_options(conf_dir, key)
         unknown = [n for n in names if n not in options]
         if unknown:
-            raise ConfigError(f"{key}={value}: no {key} named {', '.join(map(repr, unknown))}; "
-                              f"available: {', '.join(options)}")
+            from arena.game.compose_check import did_you_mean
+
+            raise ConfigError(f"{key}={value}: no {key} named {', '.join(map(repr, unknown))}"
+                              f"{did_you_mean(unknown[0], options)} (available: {', '.join(options)})")
 
 
 def _positive_int(cfg: Mapping[str, Any], key: str, *, auto: bool = False) -> None:
