@@ -30,6 +30,7 @@ def collect(out_dir: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
                 "loss": (r.get("verdict") or {}).get("loss"),
                 "gap": (r.get("verdict") or {}).get("gap"),
                 "proof": r.get("proof") is True,
+                **({"stopped_at": r["stopped_at"]} if r.get("stopped_at") else {}),
                 "match_dir": str(path.parent),
                 **({"bad_basin": _basin_cell(r["bad_basin"])} if r.get("bad_basin") else {}),
             })
@@ -90,6 +91,10 @@ def cell_text(cells: list[dict[str, Any]]) -> str:
             text += f" ({', '.join(failed)})"
     if len(cells) > 1:
         text += f" {counts[top]}/{len(cells)}"
+    stopped = [c for c in cells if c["outcome"] == top and c.get("stopped_at")]
+    if stopped:  # the attack's time ran out: a `held` that says so
+        seconds = stopped[0]["stopped_at"].get("budget.seconds")
+        text += f" (stopped at budget.seconds = {seconds} s" + (f", {len(stopped)}×)" if len(stopped) > 1 else ")")
     return text
 
 

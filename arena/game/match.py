@@ -233,6 +233,8 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
             attack = run_attack(attacker, defended, guarantee, budget, spec.seed, str(dev))
         claims = attack.claims
         result["budget_spent"] = attack.report()
+        if attack.stopped:  # the clock, not the attacker, ended the attack
+            result["stopped_at"] = {"budget.seconds": budget.seconds, "how": attack.stopped}
         timings["attack"] = time.perf_counter() - t
         t = time.perf_counter()
         result["bad_basin"] = basins.summarize(populations.populations)
@@ -249,7 +251,11 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         result["claims"] = [{"verdict": v.verdict, "loss": v.evidence.get("loss"), "gap": v.evidence.get("gap"),
                              "reasons": v.reasons} for _, v in judged]
         if not judged:
-            result.update(outcome="held", reason="the attacker submitted no claim")
+            reason = "the attacker submitted no claim"
+            if attack.stopped:
+                reason = (f"stopped at budget.seconds = {budget.seconds} s before the attacker submitted a claim "
+                          f"({'interrupted' if attack.stopped == 'interrupted' else 'the engine stopped'})")
+            result.update(outcome="held", reason=reason)
             return _finish(result, match_dir, timings, started)
         judged.sort(key=lambda cv: _claim_rank(cv[1]))
         scoped = []
