@@ -41,6 +41,9 @@ def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
 
         or_exit(check_run, cfg)
         or_exit(check_specs, [spec])
+        from arena.game.grid_record import check_member
+
+        or_exit(check_member, cfg.out_dir, spec.match_id)
     out_dir = Path(cfg.out_dir)
     match_dir = out_dir / "matches" / spec.match_id
     if not cfg.get("rerun", False):
@@ -137,6 +140,9 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
     or_exit(check_specs, [or_exit(spec_from_cfg, cfg)])  # budget, referee: before composing the grid
     specs = or_exit(grid_specs, cfg)
     or_exit(check_specs, specs)  # every match's plugins and values build before the first one plays
+    from arena.game import grid_record
+
+    or_exit(grid_record.claim, cfg.out_dir, [s.match_id for s in specs], tournament_name(cfg))
     counts = {"done": 0, "failed": 0, "skipped": 0}
     if cfg.get("isolation", "none") == "process":
         return _run_isolated(cfg, specs, counts)

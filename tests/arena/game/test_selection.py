@@ -101,3 +101,25 @@ def test_teacher_student_search_breaks_none_through_the_tournament(tmp_path, set
         assert r["outcome"] == "broken", r.get("reason")
         assert r["verdict"]["verdict"] == "bad_local_min"
         assert r["verdict"]["loss"] == pytest.approx(DOCS_F[setting], abs=5e-7)
+
+
+def test_a_folder_keeps_one_grid(tmp_path):
+    """Another grid in the same out_dir is refused naming the folder; the leaderboard shows its own grid."""
+    from arena.game import grid_record, leaderboard
+
+    out = tmp_path / "g"
+    first = _arena("attacker=dead_relu", "defender=none", f"out_dir={out}", *FAST, "isolation=none", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    second = _arena("attacker=all_dead", "defender=none", f"out_dir={out}", *FAST, cwd=tmp_path)
+    lines = second.stderr.strip().splitlines()
+    assert second.returncode == 2 and len(lines) == 1 and f"out_dir {out} holds another grid" in lines[0], second.stderr
+    assert [p.name for p in (out / "matches").iterdir()] == ["dead_relu__none__relu_1hidden__s0"]
+    # a stray match folder (copied in by hand) is not part of the grid's leaderboard
+    stray = out / "matches" / "all_dead__none__relu_1hidden__s0"
+    stray.mkdir()
+    (stray / "result.json").write_text((out / "matches" / "dead_relu__none__relu_1hidden__s0" / "result.json")
+                                       .read_text().replace('"attacker": "dead_relu"', '"attacker": "all_dead"'))
+    assert [p.parent.name for p in grid_record.result_paths(out)] == ["dead_relu__none__relu_1hidden__s0"]
+    assert len(leaderboard.build(out)["cells"]) == 1
+    with pytest.raises(ConfigError, match="without all_dead__none"):
+        grid_record.check_member(out, "all_dead__none__relu_1hidden__s0")
