@@ -1,5 +1,8 @@
 """``python -m arena``: the default tournament (``-m`` for a Hydra multirun, one match per job).
 
+``attacker=``, ``defender=``, ``setting=`` and ``seed=`` narrow the tournament's grid (one match, or
+the sub-grid they name; :mod:`arena.game.selection`); what cannot be honoured is refused in one line.
+
 Other commands (``verify``, ``leaderboard``, ``necessity``, ``list``, ``info``, ``new``, ``report``) go through
 the ``arena`` console script; ``python -m arena verify ...`` works too.
 """
@@ -19,9 +22,8 @@ def hydra_main() -> None:
     from hydra.types import RunMode
     from omegaconf import DictConfig
 
-    from arena.game.registry import register_configs
-
     from arena.game.compose_check import check_composes, check_launchers
+    from arena.game.registry import register_configs
     from arena.game.validate import check_overrides, or_exit
 
     or_exit(register_configs, CONF)  # two plugins with one name: one line naming both

@@ -123,3 +123,30 @@ def test_a_folder_keeps_one_grid(tmp_path):
     assert len(leaderboard.build(out)["cells"]) == 1
     with pytest.raises(ConfigError, match="without all_dead__none"):
         grid_record.check_member(out, "all_dead__none__relu_1hidden__s0")
+
+
+# What the docs state for the constructions against `none` (README's leaderboard, docs/catalogue.md's
+# numbers, docs/search.md for smooth_plateau): outcome and the claim's loss
+DOCUMENTED = {("all_dead", "relu_1hidden"): ("broken", None), ("dead_relu", "relu_1hidden"): ("broken", None),
+              ("linear_region", "relu_1hidden"): ("broken", 8 / 9),
+              ("logistic_dead", "relu_1d_logistic"): ("broken", 0.636514),
+              ("concavity_trap", "softplus_1d_m2"): ("broken", 8 / 9),
+              ("squared_loss_trap", "exp_1d"): ("held", 0.38807835237138),
+              ("smooth_plateau", "tanh_1hidden"): ("broken", 1.0)}
+
+
+@pytest.mark.slow
+def test_every_construction_against_none_on_every_setting(tmp_path):
+    """The real tournament path (worker processes): every setting each applies to, the documented outcomes."""
+    attackers = sorted({a for a, _ in DOCUMENTED} | {"path_to_infinity"})
+    out = tmp_path / "all"
+    proc = _arena(f"attacker={','.join(attackers)}", "defender=none", "tournament.settings=all", f"out_dir={out}",
+                  *FAST, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = {(r["attacker"], r["setting"]): r for r in
+               (json.loads(p.read_text()) for p in (out / "matches").glob("*/result.json"))}
+    assert not [k for k, r in results.items() if r["outcome"] == "error"]
+    for key, (outcome, loss) in DOCUMENTED.items():
+        assert results[key]["outcome"] == outcome, (key, results[key].get("reason"))
+        if loss is not None:
+            assert results[key]["verdict"]["loss"] == pytest.approx(loss, abs=1e-6), key
