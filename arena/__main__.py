@@ -65,7 +65,8 @@ def _select(args: list[str]) -> list[str]:
         base = selection.base_out_dir(rewritten, CONF[len("pkg://"):])
         if base is not None:
             folder = f"{base}__{selection.slug(selection.parse(args))}".replace("\\", "\\\\").replace("'", "\\'")
-            rewritten.append(f"out_dir='{folder}'")  # quoted: the override grammar reserves = and ,
+            # quoted: the override grammar reserves = and ,; first: flags (--cfg job) may end the line
+            rewritten.insert(0, f"out_dir='{folder}'")
     return rewritten
 
 

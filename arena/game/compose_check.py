@@ -20,6 +20,10 @@ LAUNCHER_EXTRAS = {"ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
                    "submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm")}
 
 
+# Hydra flags that name another config to compose
+OTHER_CONFIG = ("-cn", "--config-name", "-cp", "--config-path", "-cd", "--config-dir", "--experimental-rerun")
+
+
 def did_you_mean(name: str, options: Sequence[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest option, or ``""``."""
     close = difflib.get_close_matches(name, list(options), n=1)
@@ -73,9 +77,11 @@ def _compose(args: Sequence[str], config_module: str) -> Any:
 
 def check_composes(args: Sequence[str], config_module: str) -> None:
     """Compose the config with the command line's overrides (not a multirun's); ConfigError if Hydra cannot."""
-    if any(a in ("-m", "--multirun") for a in args):
-        return
-    plain = [a for a in args if not a.startswith("-") and not a.lstrip("+~").startswith("hydra.")]
+    if any(a.split("=")[0] in OTHER_CONFIG for a in args) or any(a in ("-m", "--multirun") for a in args):
+        return  # a multirun's sweeps, or another primary config: Hydra's to compose
+    # overrides have an "=" (or delete a key with ~); the rest are flags and their values (--cfg job)
+    plain = [a for a in args if ("=" in a or a.startswith("~")) and not a.startswith("-")
+             and not a.lstrip("+~").startswith("hydra.")]
     try:
         _compose(plain, config_module)
     except Exception as exc:  # noqa: BLE001 - Hydra's composition errors, reported in one line

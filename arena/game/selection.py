@@ -135,7 +135,8 @@ def base_out_dir(args: Sequence[str], config_module: str) -> str | None:
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
-    plain_args = [a for a in args if not a.startswith("-") and not _split(a)[0].startswith("hydra.")]
+    plain_args = [a for a in args if ("=" in a or a.startswith("~")) and not a.startswith("-")
+                  and not _split(a)[0].startswith("hydra.")]
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module(config_module=config_module, version_base="1.3"):
