@@ -150,3 +150,10 @@ def test_every_construction_against_none_on_every_setting(tmp_path):
         assert results[key]["outcome"] == outcome, (key, results[key].get("reason"))
         if loss is not None:
             assert results[key]["verdict"]["loss"] == pytest.approx(loss, abs=1e-6), key
+
+
+def test_the_narrowed_config_is_what_cfg_job_prints(tmp_path):
+    proc = _arena("experiment=talk", "defender=none,softplus", "--cfg", "job", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "out_dir: outputs/talk__defender=none,softplus" in proc.stdout
+    assert "  defenders:\n  - none\n  - softplus\n" in proc.stdout
