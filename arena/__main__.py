@@ -1,5 +1,8 @@
 """``python -m arena``: the default tournament (``-m`` for a Hydra multirun, one match per job).
 
+``attacker=``, ``defender=``, ``setting=`` and ``seed=`` narrow the tournament's grid (one match, or
+the sub-grid they name; :mod:`arena.game.selection`); what cannot be honoured is refused in one line.
+
 Other commands (``verify``, ``leaderboard``, ``necessity``, ``list``, ``info``, ``new``, ``report``) go through
 the ``arena`` console script; ``python -m arena verify ...`` works too.
 """
@@ -19,12 +22,15 @@ def hydra_main() -> None:
     from hydra.types import RunMode
     from omegaconf import DictConfig
 
+    from arena.game.compose_check import check_composes, check_launchers
     from arena.game.registry import register_configs
-
-    register_configs(CONF)
     from arena.game.validate import check_overrides, or_exit
 
+    or_exit(register_configs, CONF)  # two plugins with one name: one line naming both
     or_exit(check_overrides, sys.argv[1:], CONF)
+    or_exit(check_launchers, sys.argv[1:])
+    sys.argv[1:] = _select(sys.argv[1:])
+    or_exit(check_composes, sys.argv[1:], CONF[len("pkg://"):])  # a key typo: one line, not Hydra's hint
 
     @hydra.main(version_base="1.3", config_path=CONF, config_name="config")
     def app(cfg: DictConfig) -> None:
@@ -46,6 +52,22 @@ def hydra_main() -> None:
             tournament.run_grid(cfg)
 
     app()
+
+
+def _select(args: list[str]) -> list[str]:
+    """The command line's grid choices as ``tournament.*`` overrides, and the narrowed grid's own
+    out_dir (``<default out_dir>__<choices>``) unless one is given (:mod:`arena.game.selection`)."""
+    from arena.game import selection
+    from arena.game.validate import or_exit
+
+    rewritten = or_exit(selection.rewrite, args)
+    if selection.needs_own_out_dir(args):
+        base = selection.base_out_dir(rewritten, CONF[len("pkg://"):])
+        if base is not None:
+            folder = f"{base}__{selection.slug(selection.parse(args))}".replace("\\", "\\\\").replace("'", "\\'")
+            # quoted: the override grammar reserves = and ,; first: flags (--cfg job) may end the line
+            rewritten.insert(0, f"out_dir='{folder}'")
+    return rewritten
 
 
 def main() -> None:

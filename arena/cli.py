@@ -20,6 +20,15 @@ def _parse_value(text: str):
         return text
 
 
+def claim_paths(paths: Sequence[Path]) -> list[Path]:
+    """Each path as given, except a folder holding no claim.json itself: every claim.json below it."""
+    out: list[Path] = []
+    for path in paths:
+        below = sorted(path.glob("**/claim.json")) if path.is_dir() and not (path / "claim.json").exists() else []
+        out.extend(below or [path])
+    return out
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.check_certificate:
         from arena.referee.proofs.recheck import run_cli
@@ -45,9 +54,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         print(f"arena verify: bad referee setting: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    from arena.engine.population import resolve_device
+
+    try:  # an absent GPU is the machine's problem, never a verdict on the claim
+        resolve_device(args.device)
+    except ValueError as exc:
+        print(f"arena verify: --device {args.device}: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_UNREADABLE
     status = 0
     results = []
-    for path in args.claims:
+    for path in claim_paths(args.claims):
         try:
             claim = load_claim(path)
         except ClaimFileError as exc:
@@ -135,7 +151,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     try:
         entries = describe.find(args.name)
         if not entries:
-            print(f"arena info: no plugin named {args.name!r}; known: {', '.join(describe.all_names())}", file=sys.stderr)
+            from arena.game.compose_check import did_you_mean
+
+            names = describe.all_names()
+            print(f"arena info: no plugin named {args.name!r}{did_you_mean(args.name, names)} (known: {', '.join(names)})",
+                  file=sys.stderr)
             return EXIT_UNREADABLE
         print("\n\n".join(describe.info_text(e) for e in entries))
     except PluginError as exc:
@@ -160,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="arena", description="Local-Min Arena")
     sub = parser.add_subparsers(dest="command", required=True)
     verify = sub.add_parser("verify", help="judge claim files and print the verdicts with their evidence")
-    verify.add_argument("claims", nargs="+", type=Path, help="claim.json files (or folders holding one)")
+    verify.add_argument("claims", nargs="+", type=Path,
+                        help="claim.json files, folders holding one, or folders of claim folders (each one judged)")
     verify.add_argument("--json", action="store_true", help="print one JSON object per claim")
     verify.add_argument("--device", default="auto", help="auto (cuda when present), cpu or cuda")
     verify.add_argument("--check-certificate", action="store_true",
@@ -205,7 +226,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:  # `arena info X | head`: the reader left; stop quietly, exit non-zero
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+        return 1
 
 
 if __name__ == "__main__":

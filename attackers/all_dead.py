@@ -19,7 +19,7 @@ through one live chain of units, :func:`arena.assumptions.affine_witness`; for t
 last layer is refit by least squares). Works for neurons with a dead region (relu, leaky_relu with
 slope 0, relu_power, smooth_relu); the helpers come from :mod:`arena.attackers.dead_relu`.
 
-Run: ``python -m arena attacker=all_dead``
+Run: ``python -m arena attacker=all_dead defender=none``
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ exponential and squared losses (ℓ'(c*) is checked). The trap is escaped only b
 of some a_j. Witness: the V-shape α(σ(s x) + σ(−s x)) − β with positive output weights (s = 6)
 reaches zero loss for M ≥ 2; with M = 1 a step σ(2s x − s) reaches about 2/3, still lower.
 
-Run: ``python -m arena attacker=concavity_trap``
+Run: ``python -m arena attacker=concavity_trap defender=none setting=softplus_1d_m2``
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ Variants: ``blind_spot`` needs a hinge-type loss (ℓ' = 0 beyond a finite margi
 (logistic, exponential, squared) live units can always improve, so ``all_dead`` (A1b: every unit
 dead on every sample, output = best constant) is used; ``auto`` picks by the loss.
 
-Run: ``python -m arena attacker=dead_relu``
+Run: ``python -m arena attacker=dead_relu defender=none``
 """
 from __future__ import annotations
 

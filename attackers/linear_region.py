@@ -19,7 +19,7 @@ Also here: :func:`convex_fit` (the best affine/last-layer fit of a convex margin
 Newton in float64) and :func:`fit_output_layer` (a witness's last layer), which the other
 attackers of this package reuse.
 
-Run: ``python -m arena attacker=linear_region``
+Run: ``python -m arena attacker=linear_region defender=none``
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ Data: ``X = [−1, 1, 2]`` (1-D, separable at 0; padded with zeros to the settin
 ``y = [−1, +1, +1]``. A1-style points with live units do not work here: a live unit can always
 push its margins further, so only the all-dead point is a minimum.
 
-Run: ``python -m arena attacker=logistic_dead``
+Run: ``python -m arena attacker=logistic_dead defender=none setting=relu_1d_logistic``
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ float64, and submits the converged points of highest loss, each with the best po
 run as its witness. It is the empirical probe of every guarantee ("does plain training ever get
 stuck?"), in the spirit of the experiments in Safran & Shamir, ICML 2018 (arXiv 1712.08968).
 
-Run: ``python -m arena attacker=random_restarts``
+Run: ``python -m arena attacker=random_restarts defender=none``
 """
 from __future__ import annotations
 

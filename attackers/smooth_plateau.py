@@ -14,7 +14,7 @@ Gradient descent from random starts fits the data (the loss of the plateau is th
 Data: along each input axis e_k the points −2e_k, −e_k, e_k, 2e_k with labels −1, +1, +1, −1, so
 they are never linearly separable. Conditions per loss and neuron: docs/search.md.
 
-Run: ``python -m arena attacker=smooth_plateau setting=tanh_1hidden``
+Run: ``python -m arena attacker=smooth_plateau defender=none setting=tanh_1hidden``
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ by loss, must therefore answer ``not_bad``: the claim documents that the squared
 global minimum misclassify separable data, not a bad local minimum in value. Each claim records
 ``value_bad: false``, ``classification_bad: true`` and the best value of its own multistart check.
 
-Run: ``python -m arena attacker=squared_loss_trap``
+Run: ``python -m arena attacker=squared_loss_trap defender=none setting=exp_1d``
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ teacher's coordinates), classified as global (F <= 1e-10) or spurious (F > 0, λ
 and the spurious minimum of highest loss is submitted with the exact global minimiser as witness.
 Nothing is constructed: the minima are whatever gradient descent finds.
 
-Run: ``python -m arena attacker=teacher_student_search setting=teacher_student_k8``
+Run: ``python -m arena attacker=teacher_student_search defender=none setting=teacher_student_k8``
 """
 from __future__ import annotations
 

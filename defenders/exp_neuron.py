@@ -10,7 +10,7 @@ base network) for its "zero training error" conclusion; P2 shows that without it
 minimum at all. Known breaks: A12 (decreasing path to infinity, not a local minimum), A13 (λ = 0),
 A14 (non-exponential special neuron), A15 (duplicate inputs).
 
-Run: ``python -m arena defender=exp_neuron``
+Run: ``python -m arena attacker=path_to_infinity defender=exp_neuron``
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ which ``exp_neuron_regularized`` (λ > 0) fails on every dataset: step 1 of P2 (
 forces a = 0) needs λ > 0. So every verified counterexample is ``out_of_scope`` by that assumption,
 which is the evidence that the regularizer is needed; docs/catalogue.md found no explicit instance yet.
 
-Run: ``python -m arena defender=exp_neuron_noreg``
+Run: ``python -m arena attacker=path_to_infinity defender=exp_neuron_noreg``
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ assumptions; a nonlinear special unit (exp_neuron) fails ``neuron_linear``.
 This is the "defense" Yun, Sra, Jadbabaie (arXiv 1802.03487) show to be fragile: any nonlinearity
 brings bad minima back (A6).
 
-Run: ``python -m arena defender=linear``
+Run: ``python -m arena attacker=random_restarts defender=linear``
 """
 from __future__ import annotations
 

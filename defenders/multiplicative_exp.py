@@ -9,7 +9,7 @@ is global. The catch, which the paper states: each bad local minimum θ_bad of L
 at b = ∞, reached along the decreasing path a = e^{−t}, b = t with L̃ → L(θ_bad). The promise
 therefore covers local minima only; such paths (attack A12) are out of its scope.
 
-Run: ``python -m arena defender=multiplicative_exp``
+Run: ``python -m arena attacker=path_to_infinity defender=multiplicative_exp``
 """
 from __future__ import annotations
 

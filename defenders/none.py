@@ -1,6 +1,6 @@
 """No defense: the base setting, unchanged, with no promise (the baseline column of a tournament).
 
-Run: ``python -m arena defender=none``
+Run: ``python -m arena attacker=dead_relu defender=none``
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ included: a loss swap alone keeps a ReLU network's dead units (A1, A1b), and aga
 guarantee is out of scope by ``neuron_increasing`` / ``neuron_strictly_convex``. The loss is
 checked at the paper's smoothness, C² (``loss_smooth(k=2)``), which p ≥ 3 meets.
 
-Run: ``python -m arena defender=poly_hinge``
+Run: ``python -m arena attacker=dead_relu defender=poly_hinge``
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ step 2 of P2 needs the functions x ↦ e^{w·x_i} with distinct x_i to be linear
 ReLU units do not give (a dead special unit switches off with no pull back). So every verified
 counterexample is ``out_of_scope`` by that assumption: evidence that the exponential form matters.
 
-Run: ``python -m arena defender=relu_special_neuron``
+Run: ``python -m arena attacker=dead_relu defender=relu_special_neuron``
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ Guarantee: no bad local minimum when the shortcut is present, the loss is hinge 
 non-increasing, and the data are linearly separable (through the origin without biases, since then
 the block has no a_0). The deep part's neuron is unconstrained.
 
-Run: ``python -m arena defender=shortcut``
+Run: ``python -m arena attacker=linear_region defender=shortcut``
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ network has one hidden layer or a shortcut, the loss is hinge type, C¹ and non-
 the data are linearly separable (through the origin when the network has no biases).
 Known breaks when an assumption fails: A2 (squared loss), A3 (logistic), A5 (non-separable data).
 
-Run: ``python -m arena defender=smooth_neuron``
+Run: ``python -m arena attacker=concavity_trap defender=smooth_neuron``
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ type, C¹ and non-increasing, and the data are linearly separable (through the o
 network has no biases). Known breaks when an assumption fails: A1/A1b (ReLU), A2 (squared loss),
 A3 (logistic), A5 (non-separable data).
 
-Run: ``python -m arena defender=softplus``
+Run: ``python -m arena attacker=dead_relu defender=softplus``
 """
 from __future__ import annotations
 

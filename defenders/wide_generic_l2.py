@@ -15,7 +15,7 @@ NOT CONFIRMED (docs/catalogue.md D4 [R]): the paper's exact width condition (we 
 has at least n units, as in Li, Ding, Sun) and its exact regularizer form (we assume a weighted
 squared norm with generic coefficients). Treat this defense as our reading of the paper.
 
-Run: ``python -m arena defender=wide_generic_l2``
+Run: ``python -m arena attacker=random_restarts defender=wide_generic_l2``
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ minima, e.g. all-dead ReLU plateaus (A1b), are not covered: the match scopes the
 The width condition is checked on each claim's data: a claim with more than ``width`` samples is
 out of scope by ``last_hidden_width_at_least_n``.
 
-Run: ``python -m arena defender=wide_last_layer``
+Run: ``python -m arena attacker=dead_relu defender=wide_last_layer``
 """
 from __future__ import annotations
 

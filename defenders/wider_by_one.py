@@ -11,7 +11,7 @@ Unlike the other defenders this edit is relative, so ``defend`` is NOT idempoten
 network is itself a valid base setting and carries no mark of the edit, so defend(defend(s)) adds
 two units. The arena applies ``defend`` once per match (arena/game/match.py), on the base setting.
 
-Run: ``python -m arena defender=wider_by_one``
+Run: ``python -m arena attacker=dead_relu defender=wider_by_one``
 """
 from __future__ import annotations
 

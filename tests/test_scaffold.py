@@ -16,7 +16,7 @@ def test_new_refuses_to_overwrite_and_bad_names(tmp_path, capsys):
     trap = tmp_path / "my_trap"
     assert 'my_trap = "my_trap.plugin:MyTrap"' in (trap / "pyproject.toml").read_text()
     assert (trap / "my_trap" / "conf" / "attacker" / "my_trap.yaml").read_text().startswith("# python -m arena attacker=my_trap")
-    assert "Run: ``python -m arena attacker=my_trap``" in (trap / "my_trap" / "plugin.py").read_text()
+    assert "Run: ``python -m arena attacker=my_trap defender=none``" in (trap / "my_trap" / "plugin.py").read_text()
 
 
 def test_scaffolded_packages_pass_their_generated_tests(tmp_path, monkeypatch):

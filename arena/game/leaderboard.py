@@ -1,8 +1,9 @@
 """Leaderboards: which defenses held, built from the ``result.json`` files of a tournament folder.
 
-``leaderboard.json`` holds ``cells`` (one per match: attacker, defender, setting, seed, outcome and
-the failed assumptions where there are any), ``ranking`` (defenders by in-scope breaks, fewest
-first) and ``problems`` (result files that could not be read; they are reported, never deleted).
+``leaderboard.json`` holds ``cells`` (one per match of the folder's grid, :mod:`arena.game.grid_record`:
+attacker, defender, setting, seed, outcome and the failed assumptions where there are any),
+``ranking`` (defenders by in-scope breaks, fewest first) and ``problems`` (result files that could
+not be read, and match folders the grid does not list; they are reported, never deleted).
 ``leaderboard.md`` and the terminal table show defenders as rows and attackers as columns.
 """
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from arena.game.grid_record import result_paths, strays
+
 # The cell shows the most telling outcome among a cell's settings and seeds.
 SEVERITY = ("broken", "out_of_scope", "out_of_scope?", "error", "held", "incompatible")
 
@@ -19,7 +22,7 @@ SEVERITY = ("broken", "out_of_scope", "out_of_scope?", "error", "held", "incompa
 def collect(out_dir: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Read every ``matches/*/result.json`` under out_dir: (cells, problems)."""
     cells, problems = [], []
-    for path in sorted(Path(out_dir).glob("matches/*/result.json")):
+    for path in result_paths(out_dir):
         try:
             r = json.loads(path.read_text())
             cells.append({
@@ -30,11 +33,13 @@ def collect(out_dir: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
                 "loss": (r.get("verdict") or {}).get("loss"),
                 "gap": (r.get("verdict") or {}).get("gap"),
                 "proof": r.get("proof") is True,
+                **({"stopped_at": r["stopped_at"]} if r.get("stopped_at") else {}),
                 "match_dir": str(path.parent),
                 **({"bad_basin": _basin_cell(r["bad_basin"])} if r.get("bad_basin") else {}),
             })
         except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
             problems.append(f"{path}: unreadable result ({exc.__class__.__name__}: {exc})")
+    problems += [f"{folder}: not a match of this folder's grid (grid.json); left out" for folder in strays(out_dir)]
     return cells, problems
 
 
@@ -90,6 +95,10 @@ def cell_text(cells: list[dict[str, Any]]) -> str:
             text += f" ({', '.join(failed)})"
     if len(cells) > 1:
         text += f" {counts[top]}/{len(cells)}"
+    stopped = [c for c in cells if c["outcome"] == top and c.get("stopped_at")]
+    if stopped:  # the attack's time ran out: a `held` that says so
+        seconds = stopped[0]["stopped_at"].get("budget.seconds")
+        text += f" (stopped at budget.seconds = {seconds} s" + (f", {len(stopped)}×)" if len(stopped) > 1 else ")")
     return text
 
 

@@ -128,11 +128,15 @@ def scope_gaps(guarantee: Any, claim: Claim, verdict: Verdict) -> list[str]:
 def same_setting(claimed: Any, trusted: Setting) -> bool:
     """Whether a claim's setting (untrusted data) names the trusted setting, without building it.
 
-    A built-in claim setting is normalised as data (:meth:`Setting.from_claim`, no code); a custom
-    network must repeat the trusted config exactly, and is never instantiated from the claim.
+    A claim setting without code is normalised as data (:meth:`Setting.from_claim`, no code: a
+    built-in network or a population task alike) and compared with the trusted one normalised the
+    same way; a custom network must repeat the trusted config exactly, and is never instantiated
+    from the claim.
     """
+    from arena.landscape.setting import code_keys
+
     try:
-        if trusted.builtin:
+        if not code_keys(claimed):
             return Setting.from_claim(claimed).to_config() == trusted.to_config()
         plain = json.loads(json.dumps(claimed))
         return {"regularizer": None, **plain} == json.loads(json.dumps(trusted.to_config()))
@@ -229,6 +233,8 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
             attack = run_attack(attacker, defended, guarantee, budget, spec.seed, str(dev))
         claims = attack.claims
         result["budget_spent"] = attack.report()
+        if attack.stopped:  # the clock, not the attacker, ended the attack
+            result["stopped_at"] = {"budget.seconds": budget.seconds, "how": attack.stopped}
         timings["attack"] = time.perf_counter() - t
         t = time.perf_counter()
         result["bad_basin"] = basins.summarize(populations.populations)
@@ -245,7 +251,11 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         result["claims"] = [{"verdict": v.verdict, "loss": v.evidence.get("loss"), "gap": v.evidence.get("gap"),
                              "reasons": v.reasons} for _, v in judged]
         if not judged:
-            result.update(outcome="held", reason="the attacker submitted no claim")
+            reason = "the attacker submitted no claim"
+            if attack.stopped:
+                reason = (f"stopped at budget.seconds = {budget.seconds} s before the attacker submitted a claim "
+                          f"({'interrupted' if attack.stopped == 'interrupted' else 'the engine stopped'})")
+            result.update(outcome="held", reason=reason)
             return _finish(result, match_dir, timings, started)
         judged.sort(key=lambda cv: _claim_rank(cv[1]))
         scoped = []

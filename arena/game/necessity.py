@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from arena.game.grid_record import result_paths
+
 PROMISE_ITEMS = {
     "no_bad_local_min": ["promise_covers_paths_to_infinity"],
     "no_bad_strict_local_min": ["promise_covers_paths_to_infinity", "promise_covers_non_strict_minima"],
@@ -33,7 +35,7 @@ def build(out_dir: str | Path) -> list[dict[str, Any]]:
     guarantees: dict[str, dict[str, Any]] = {}
     hits: dict[tuple[str, str], list[dict[str, Any]]] = {}
     shared: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for path in sorted(Path(out_dir).glob("matches/*/result.json")):
+    for path in result_paths(out_dir):
         try:
             r = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):

@@ -1,7 +1,9 @@
 """Tournaments through Hydra: a grid of matches in one process, or one match per multirun job.
 
 * ``python -m arena``: every (attacker, defender, setting, seed) of the ``tournament`` node, one
-  after another in this process, with a progress bar; then the leaderboard.
+  after another in this process, with a progress bar; then the leaderboard. ``attacker=``,
+  ``defender=``, ``setting=``, ``seed=`` and their argument overrides narrow that grid
+  (:mod:`arena.game.selection`): ``attacker=dead_relu defender=softplus`` is one match.
 * ``python -m arena -m attacker=glob(*) defender=glob(*) seed=0,1``: each Hydra job plays one match
   (the composed ``attacker``, ``defender``, ``setting``, ``seed``); :class:`LeaderboardCallback`
   writes the leaderboard when the sweep ends.
@@ -39,6 +41,9 @@ def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
 
         or_exit(check_run, cfg)
         or_exit(check_specs, [spec])
+        from arena.game.grid_record import check_member
+
+        or_exit(check_member, cfg.out_dir, spec.match_id)
     out_dir = Path(cfg.out_dir)
     match_dir = out_dir / "matches" / spec.match_id
     if not cfg.get("rerun", False):
@@ -82,6 +87,15 @@ def _options(group: str, wanted: Any) -> list[str]:
     return names
 
 
+def _argument_overrides() -> dict[str, list[str]]:
+    """The command line's argument overrides of attacker, defender and setting (empty outside Hydra)."""
+    if not HydraConfig.initialized():
+        return {}
+    from arena.game.selection import parse
+
+    return parse(list(HydraConfig.get().overrides.task)).arguments
+
+
 def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
     """The matches of the ``tournament`` node, each with the nodes a multirun job would compose.
 
@@ -94,11 +108,18 @@ def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
     seeds = plain(t.seeds)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
     for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"tournament.seeds: must be integers, got {seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"tournament.seeds: must be non-negative integers, got {seed!r}")
+    arguments = _argument_overrides()
+    if arguments:  # attacker.n=20 etc.: the axis holds the one composed node they changed
+        from arena.game.selection import check_arguments
+
+        check_arguments(plain(t), {g: cfg[g].name for g in arguments}, arguments,
+                        {g: _options(g, "all") for g in arguments})
     nodes: dict[str, dict[str, Any]] = {}
     for group, wanted in (("attacker", t.attackers), ("defender", t.defenders), ("setting", t.settings)):
-        nodes[group] = {name: plain(compose(config_name="config", overrides=[f"{group}={name}"])[group])
+        nodes[group] = {name: plain(cfg[group]) if group in arguments else
+                        plain(compose(config_name="config", overrides=[f"{group}={name}"])[group])
                         for name in _options(group, plain(wanted))}
     # the budget and referee as given on the command line (budget.seconds=..., too)
     budget, referee = plain(cfg.budget), plain(cfg.referee)
@@ -119,6 +140,9 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
     or_exit(check_specs, [or_exit(spec_from_cfg, cfg)])  # budget, referee: before composing the grid
     specs = or_exit(grid_specs, cfg)
     or_exit(check_specs, specs)  # every match's plugins and values build before the first one plays
+    from arena.game import grid_record
+
+    or_exit(grid_record.claim, cfg.out_dir, [s.match_id for s in specs], tournament_name(cfg))
     counts = {"done": 0, "failed": 0, "skipped": 0}
     if cfg.get("isolation", "none") == "process":
         return _run_isolated(cfg, specs, counts)

@@ -58,8 +58,10 @@ def check_overrides(args: Iterable[str], conf_dir: str | Path) -> None:
         options = group_options(conf_dir, key)
         unknown = [n for n in names if n not in options]
         if unknown:
-            raise ConfigError(f"{key}={value}: no {key} named {', '.join(map(repr, unknown))}; "
-                              f"available: {', '.join(options)}")
+            from arena.game.compose_check import did_you_mean
+
+            raise ConfigError(f"{key}={value}: no {key} named {', '.join(map(repr, unknown))}"
+                              f"{did_you_mean(unknown[0], options)} (available: {', '.join(options)})")
 
 
 def _positive_int(cfg: Mapping[str, Any], key: str, *, auto: bool = False) -> None:
@@ -73,8 +75,8 @@ def _positive_int(cfg: Mapping[str, Any], key: str, *, auto: bool = False) -> No
 def check_run(cfg: Mapping[str, Any]) -> None:
     """The keys of conf/config.yaml that are not a group."""
     seed = cfg.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ConfigError(f"seed: must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"seed: must be a non-negative integer (it seeds torch and numpy), got {seed!r}")
     if cfg.get("isolation", "none") not in ("process", "none"):
         raise ConfigError(f"isolation: must be 'process' or 'none', got {cfg.get('isolation')!r}")
     _positive_int(cfg, "workers", auto=True)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from arena.game.grid_record import result_paths
 from arena.report import data as D
 
 FIGURES = ("segment", "slice", "probes", "spectrum", "path", "decision")
@@ -92,7 +93,7 @@ def build(out_dir: str | Path, *, force: bool = False, log: Callable[[str], None
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     drawn = 0
-    for match_dir in sorted(p.parent for p in out_dir.glob("matches/*/result.json")):
+    for match_dir in [p.parent for p in result_paths(out_dir)]:
         try:
             drawn += bool(draw_match(match_dir, force=force))
         except Exception as exc:  # noqa: BLE001 - one bad match must not stop the report

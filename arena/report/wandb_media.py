@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from arena.game import leaderboard, wandb_log
+from arena.game.grid_record import result_paths
 
 
 def log_report(out_dir: str | Path, group: str | None = None, mode: str | None = None) -> list[str]:
@@ -21,7 +22,7 @@ def log_report(out_dir: str | Path, group: str | None = None, mode: str | None =
     group = group or out_dir.name
     cfg = {"name": "wandb", "mode": mode or os.environ.get("WANDB_MODE", "offline")}
     runs = []
-    for path in sorted(out_dir.glob("matches/*/result.json")):
+    for path in result_paths(out_dir):
         try:
             result = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):

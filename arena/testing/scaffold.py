@@ -50,7 +50,7 @@ network outputs its output bias c on every sample, and a small move keeps the un
 best constant c* = (n+ - n-)/n of the quadratic hinge loss is a local minimum with loss
 4 n+ n- / n^2 > 0 on separable data. Replace it by your construction.
 
-Run: ``python -m arena attacker={name}``
+Run: ``python -m arena attacker={name} defender=none``
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ DEFENDER = '''"""{cls}: softplus neurons (increasing, strictly convex) with the 
 Srikant, ICML 2018, arXiv:1803.00909: no bad local minimum for one hidden layer, a hinge-type C^1
 non-increasing loss and linearly separable data. Replace it by your defense and its theorem.
 
-Run: ``python -m arena defender={name}``
+Run: ``python -m arena attacker=dead_relu defender={name}``
 """
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ class {cls}(PluginConfig):
         )
 '''
 
-CONFIG = '''# python -m arena {kind}={name}
+CONFIG = '''# python -m arena {run}
 _target_: {name}.plugin.{cls}
 {args}name: {name}
 '''
@@ -168,7 +168,8 @@ def scaffold(kind: str, name: str, where: Path) -> Path:
     cls = class_name(name)
     fields = dict(kind=kind, name=name, cls=cls, dash=name.replace("_", "-"),
                   suite="AttackerConformance" if kind == "attacker" else "DefenderConformance",
-                  args="n: 8\ndead_bias: -10.0\n" if kind == "attacker" else "beta: 1.0\n")
+                  args="n: 8\ndead_bias: -10.0\n" if kind == "attacker" else "beta: 1.0\n",
+                  run=f"attacker={name} defender=none" if kind == "attacker" else f"attacker=dead_relu defender={name}")
     files = {
         "pyproject.toml": PYPROJECT,
         f"{name}/__init__.py": '"""{kind} {name} for Local-Min Arena."""\n',

@@ -22,7 +22,7 @@ def test_info_of_a_defender_lists_its_guarantee(capsys):
     assert main(["info", "softplus"]) == 0
     out = capsys.readouterr().out
     assert "_target_: arena.defenders.softplus.Softplus" in out
-    assert "Run: ``python -m arena defender=softplus``" in out
+    assert "Run: ``python -m arena attacker=dead_relu defender=softplus``" in out
     guarantee = Softplus().guarantee(base_settings()["relu_1hidden"])
     assert "promise no_bad_local_min" in out and guarantee.paper in out
     for a in guarantee.assumptions:

@@ -35,12 +35,14 @@ def test_group_overrides_name_existing_configs():
     check_overrides(["attacker=dead_relu,all_dead", "defender=glob(*)", "seed=3", "+experiment=talk"], CONF)
     with pytest.raises(ConfigError, match=r"^attacker=dead_relu,typo: no attacker named 'typo'"):
         check_overrides(["attacker=dead_relu,typo"], CONF)
-    with pytest.raises(ConfigError, match=r"^budget=huge: no budget named 'huge'; available: cpu, gpu, smoke"):
+    with pytest.raises(ConfigError, match=r"^budget=huge: no budget named 'huge' \(available: cpu, gpu, smoke\)"):
         check_overrides(["budget=huge"], CONF)
+    with pytest.raises(ConfigError, match=r"^attacker=dead_rleu: no attacker named 'dead_rleu'; did you mean 'dead_relu'\?"):
+        check_overrides(["attacker=dead_rleu"], CONF)
 
 
 @pytest.mark.parametrize("key,value,needle", [
-    ("seed", "abc", "seed: must be an integer"), ("isolation", "thread", "isolation: must be"),
+    ("seed", "abc", "seed: must be a non-negative integer"), ("seed", -1, "seed: must be a non-negative"), ("isolation", "thread", "isolation: must be"),
     ("workers", 0, "workers: must be a positive integer or auto"), ("gpu_slots_per_device", 1.5, "gpu_slots"),
     ("memory_limit_gb", -1, "memory_limit_gb"), ("device", "tpu", "device: unknown device"),
 ])
