@@ -17,6 +17,7 @@ from arena.game.sweep import COLUMNS, run_cell, run_sweep
 from arena.landscape.setting import Setting
 from arena.landscape.teacher_student import teacher
 from arena.referee.judge import judge
+from arena.referee.proofs import check as check_certificate
 
 K8 = {"task": "teacher_student", "k": 8, "n": 8, "d": 8}
 FAST = {"probe_random": 64, "probe_descent_steps": 15}
@@ -48,6 +49,11 @@ def test_referee_verifies_it_as_a_bad_local_minimum(k8_claim, tmp_path):
     assert v.evidence["loss"] == pytest.approx(0.0215080372, abs=1e-9)
     assert v.evidence["best_loss"] == pytest.approx(0.0, abs=1e-14) and v.evidence["gap"] > 0.02
     assert v.evidence["hessian_min_eig"] > 0.02 and v.evidence["strict"] is True
+    cert = v.evidence["proof_certificate"]
+    assert v.evidence["proof"] is True and cert["kind"] == "teacher_student_strict_minimum", cert
+    assert float(cert["claim_distance_upper"]) < 1e-9
+    ok, lines = check_certificate(claim, cert)  # what `arena verify --check-certificate` runs
+    assert ok, lines
 
 
 def test_referee_rejects_a_global_point_and_empty_data_elsewhere(k8_claim):
