@@ -105,7 +105,7 @@ def test_sweep_writes_the_csv(tmp_path):
     with (tmp_path / "hit_rates.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert tuple(rows[0].keys()) == COLUMNS == ("k", "n", "restarts", "spurious", "hit_rate", "ci_low", "ci_high",
-                                                "distinct_minima", "min_spurious_loss")
+                                                "distinct_minima", "min_spurious_loss", "proved_minima")
     assert [(r["k"], r["n"], r["restarts"]) for r in rows] == [("6", "6", "8"), ("6", "12", "8")]
     for r in rows:
         assert 0.0 <= float(r["ci_low"]) <= float(r["hit_rate"]) <= float(r["ci_high"]) <= 1.0
