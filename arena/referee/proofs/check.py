@@ -184,6 +184,10 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
         from arena.referee.proofs.teacher_student import check_claim
 
         return check_claim(claim, cert)
+    if isinstance(cert, Mapping) and cert.get("kind") == "kink_local_minimum":
+        from arena.referee.proofs.kinks import check_claim as check_kink
+
+        return check_kink(claim, cert)
     network = claim.setting.get("network") if isinstance(claim.setting, Mapping) else None
     if not isinstance(network, Mapping) or "_target_" in network:
         return False, ["the claim's network is not the built-in MLP: nothing to re-check"]
