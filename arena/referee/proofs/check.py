@@ -71,6 +71,11 @@ def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[
 def kinds_for(setting: Setting) -> tuple[str, ...]:
     m = setting.mlp
     name = setting.neuron.name
+    if setting.regularizers:  # the output-space arguments need L = Φ(F); a quadratic R breaks the flat directions
+        if len(m.hidden) > 1 or setting.num_params > MAX_STRICT_PARAMS:
+            raise NotCertified("a regularized network: only the strict-minimum lemma (one hidden layer, "
+                               f"<= {MAX_STRICT_PARAMS} parameters) is attempted")
+        return ("strict_minimum",)
     if m.hidden and (name in PIECEWISE_LINEAR or dead_is_zero(name, setting.neuron.params)):
         return ("convex_in_outputs", "constant_fit")
     if len(m.hidden) == 1 and name in CONVEX_NEURONS:

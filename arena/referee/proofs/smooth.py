@@ -123,10 +123,12 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
             for k in range(d):
                 J[i][model.index("skip.weight", 0, k)] = X[i, k]
     derivs = [loss_derivs(lname, lp, y[i] * f[i]) for i in range(n)]
-    loss = sum((dv[0] for dv in derivs), arb(0)) / n
+    loss = sum((dv[0] for dv in derivs), arb(0)) / n + model.penalty_value(theta)
     r = [derivs[i][1] * y[i] / n for i in range(n)]
     Jm = arb_mat(J)
     grad = [g for (g,) in (Jm.transpose() * arb_mat([[ri] for ri in r])).tolist()]
+    pen = model.penalty or [arb(0)] * P  # R = Σ c_k θ_k²: ∇R = 2cθ, ∇²R = diag(2c)
+    grad = [g + 2 * c * t for g, c, t in zip(grad, pen, theta)]
     if not hessian:
         return loss, grad, None
     q = [derivs[i][2] / n for i in range(n)]
@@ -141,4 +143,6 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
             H[vcol][ca] += cross[a, 0]
             for b, cb in enumerate(ins):
                 H[ca][cb] += vj * inner[a, b]
+    for k, c in enumerate(pen):
+        H[k][k] += 2 * c
     return loss, grad, arb_mat(H)
