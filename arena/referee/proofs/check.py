@@ -45,6 +45,8 @@ def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[
     model = Model.of(setting)
     if len(centre) != model.num_params:
         raise NotCertified(f"centre has {len(centre)} coordinates, the setting has {model.num_params}")
+    if kind != "strict_minimum" and (model.penalty or model.exp):
+        raise NotCertified(f"{kind} does not cover a regularizer or the exponential unit (L is not Φ(F) there)")
     Xa, ya = exact_data(X, y)
     at, over = box(list(centre), 0.0), box(list(centre), radius)
     r = exact(radius)
@@ -71,9 +73,9 @@ def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[
 def kinds_for(setting: Setting) -> tuple[str, ...]:
     m = setting.mlp
     name = setting.neuron.name
-    if setting.regularizers:  # the output-space arguments need L = Φ(F); a quadratic R breaks the flat directions
+    if setting.regularizers or m.exp_neuron:  # the output-space arguments need L = Φ(F) of a ReLU/convex-neuron net
         if len(m.hidden) > 1 or setting.num_params > MAX_STRICT_PARAMS:
-            raise NotCertified("a regularized network: only the strict-minimum lemma (one hidden layer, "
+            raise NotCertified("a regularizer or the exponential unit: only the strict-minimum lemma (one hidden layer, "
                                f"<= {MAX_STRICT_PARAMS} parameters) is attempted")
         return ("strict_minimum",)
     if m.hidden and (name in PIECEWISE_LINEAR or dead_is_zero(name, setting.neuron.params)):

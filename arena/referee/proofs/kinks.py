@@ -90,8 +90,8 @@ class _Net:
     def __init__(self, model: Model, centre: Sequence[float], X: Any, y: Any) -> None:
         if len(model.hidden) != 1 or model.neuron[0] not in ("relu", "leaky_relu"):
             raise NotCertified("the kink test covers one hidden layer of relu or leaky_relu")
-        if model.penalty:
-            raise NotCertified("the kink test covers unregularized losses (L = Φ(F)) only")
+        if model.penalty or model.exp:
+            raise NotCertified("the kink test covers unregularized losses of networks without the exponential unit (L = Φ(F)) only")
         self.model, self.centre = model, list(centre)
         self.alpha = Fraction(0) if model.neuron[0] == "relu" else _q(model.neuron[1].get("slope", 0.01))
         self.Xf, self.yf = X.double().tolist(), y.double().tolist()

@@ -62,3 +62,42 @@ def test_weight_decay_makes_every_direction_of_a_relu_net_curved():
     assert float(d.lemma.loss_at_centre.mid()) == pytest.approx(float(s.empirical_loss(s.unflatten(v), Xs, y)), abs=1e-14)
     hess = torch.autograd.functional.hessian(lambda u: s.empirical_loss(s.unflatten(u), Xs, y), v)
     assert 0 < float(d.lemma.mu.mid()) <= float(torch.linalg.eigvalsh(hess)[0])
+
+
+@pytest.mark.parametrize("network,reg", [
+    ({"input_dim": 2, "hidden": [2], "neuron": "tanh", "exp_neuron": True}, {"name": "exp_neuron_l2", "weight": 0.1}),
+    ({"input_dim": 2, "hidden": [2], "neuron": "softplus", "skip": True, "exp_neuron": True},
+     [{"name": "l2", "weight": 0.01}, {"name": "exp_neuron_l2", "weight": 0.1}]),
+    ({"input_dim": 2, "hidden": [], "exp_neuron": True}, {"name": "generic_l2", "low": 1e-3, "high": 1e-1}),
+])
+def test_enclosures_with_the_exponential_unit_match_autograd(network, reg):
+    from arena.referee.proofs.model import Model, box, exact_data
+    from arena.referee.proofs.smooth import one_hidden_derivatives
+
+    s = Setting.from_config({"network": network, "loss": "logistic", "regularizer": reg})
+    assert kinds_for(s) == ("strict_minimum",)
+    g = torch.Generator().manual_seed(0)
+    Xr, yr = torch.randn(6, 2, generator=g, dtype=f64), torch.tensor([1.0, -1, 1, -1, 1, -1], dtype=f64)
+    v = 0.5 * torch.randn(s.num_params, generator=g, dtype=f64)
+    f = lambda u: s.empirical_loss(s.unflatten(u), Xr, yr)  # noqa: E731
+    with precision():
+        Xa, ya = exact_data(Xr, yr)
+        loss, grad, hess = one_hidden_derivatives(Model.of(s), box(v.tolist(), 0.0), Xa, ya)
+    assert float(loss.mid()) == pytest.approx(float(f(v)), abs=1e-14)
+    assert np.allclose([float(x.mid()) for x in grad], torch.autograd.functional.jacobian(f, v).numpy(), atol=1e-13)
+    H = np.array([[float(x.mid()) for x in row] for row in hess.tolist()])
+    assert np.allclose(H, torch.autograd.functional.hessian(f, v).numpy(), atol=1e-12)
+
+
+def test_exponential_unit_minimum_is_proved_strict():
+    """Liang et al.'s exponential unit with its regularizer on a 1-2-1 tanh net: a strict minimum, proved."""
+    s = Setting.from_config({"network": {"input_dim": 1, "hidden": [2], "neuron": "tanh", "exp_neuron": True},
+                             "loss": "logistic", "regularizer": [{"name": "l2", "weight": 0.05},
+                                                                 {"name": "exp_neuron_l2", "weight": 0.1}]})
+    v = _minimum(s, X, Y, np.random.default_rng(0).normal(size=s.num_params) * 0.5)
+    with precision():
+        d = derive(s, X, Y, v.tolist(), 1e-6, "strict_minimum")
+    assert d.lemma.holds, d.lemma.failure()
+    assert float(d.lemma.loss_at_centre.mid()) == pytest.approx(float(s.empirical_loss(s.unflatten(v), X, Y)), abs=1e-14)
+    with precision(), pytest.raises(Exception, match="does not cover"):
+        derive(s, X, Y, v.tolist(), 1e-6, "convex_in_outputs")  # a forged kind is refused, not mis-proved
