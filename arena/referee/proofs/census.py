@@ -42,11 +42,15 @@ def check_hit_rates(data: Mapping[str, Any]) -> tuple[bool, list[str]]:
     """
     ok, lines, proved, total = True, [], 0, 0
     for cell in data["cells"]:
-        row, census = cell.get("row", {}), cell.get("census", {})
-        k, n = int(row["k"]), int(row["n"])
+        try:
+            row, census = cell.get("row", {}), cell.get("census", {})
+            k, n = int(row["k"]), int(row["n"])
+            TeacherStudentSetting(k, n, k)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            return False, lines + [f"FAIL  malformed cell: {exc.__class__.__name__}: {exc}"]
         for i, m in enumerate(census.get("minima", [])):
             total += 1
-            where = f"k={k} n={n} minimum {i + 1} (F = {float(m['loss']):.10f})"
+            where = f"k={k} n={n} minimum {i + 1}" + (f" (F = {m['loss']:.10f})" if isinstance(m.get("loss"), float) else "")
             if not m.get("proof"):
                 reason = (m.get("certificate") or {}).get("reason", "no certificate stored")
                 lines.append(f"--    {where}: not proved ({reason})")

@@ -102,7 +102,9 @@ def _kernel_value_nonzero(u: Vec, z: Vec, nu: arb, nz: arb) -> arb:
     def g(t: arb) -> arb:
         return (1 - t * t).sqrt() + (_pi() - t.acos()) * t
 
-    if not (c > -1 and c < 1):
+    if not c.is_finite():
+        value = arb.union(arb(0), _pi())  # g maps [−1, 1] onto [0, π]
+    elif not (c > -1 and c < 1):
         lo = max(float_down(c), -1.0)
         hi = min(float_up(c), 1.0)
         value = arb.union(g(arb(lo)), g(arb(hi)))  # g is non-decreasing in cos θ
