@@ -185,8 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print one JSON object per claim")
     verify.add_argument("--device", default="auto", help="auto (cuda when present), cpu or cuda")
     verify.add_argument("--check-certificate", action="store_true",
-                        help="re-check the proof certificate of each claim (or verdict.json / match folder) "
-                             "in ball arithmetic instead of judging; exit 1 if one fails")
+                        help="re-check the proof certificate of each claim (or verdict.json / match folder, "
+                             "or every minimum of a sweep's hit_rates.json) in ball arithmetic instead of "
+                             "judging; exit 1 if one fails")
     verify.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a referee tolerance, e.g. --set restarts=128")
     verify.add_argument("--allow-custom-network", action="store_true",

@@ -4,9 +4,11 @@ For every teacher size k in ``sweep.k`` and student width in ``sweep.students`` 
 "+1", "+2", "x2": n = 2k) it runs ``sweep.restarts`` restarts of the protocol
 (:mod:`arena.engine.teacher_student`) and writes
 
-* ``<out_dir>/hit_rates.csv``: ``k,n,restarts,spurious,hit_rate,ci_low,ci_high,distinct_minima,min_spurious_loss``
-  (hit rate = share of restarts ending at a spurious minimum, 95% Wilson interval, fractions);
-* ``<out_dir>/hit_rates.json``: the same rows plus every distinct minimum (loss, λ_min, restarts),
+* ``<out_dir>/hit_rates.csv``: ``k,n,restarts,spurious,hit_rate,ci_low,ci_high,distinct_minima,min_spurious_loss,
+  proved_minima`` (hit rate = share of restarts ending at a spurious minimum, 95% Wilson interval, fractions;
+  proved_minima = distinct minima with a ball-arithmetic proof, empty with ``sweep.prove=false``);
+* ``<out_dir>/hit_rates.json``: the same rows plus every distinct minimum (loss, λ_min, restarts, and with
+  ``sweep.prove`` its ``proof`` and ``certificate``; ``arena verify --check-certificate`` re-checks them),
   the counts of global / saddle / unconverged end points and the CPU seconds of each cell;
 * ``<out_dir>/hit_rates.png``: hit rate against k, one line per student width (needs matplotlib,
   the ``plot`` extra; without it the plot is skipped with a note).
@@ -22,7 +24,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-COLUMNS = ("k", "n", "restarts", "spurious", "hit_rate", "ci_low", "ci_high", "distinct_minima", "min_spurious_loss")
+COLUMNS = ("k", "n", "restarts", "spurious", "hit_rate", "ci_low", "ci_high", "distinct_minima", "min_spurious_loss",
+           "proved_minima")
 STUDENTS = ("=", "+1", "+2", "x2")
 
 
@@ -37,8 +40,12 @@ def student_width(k: int, student: str) -> int:
     return widen(k, student)
 
 
-def run_cell(k: int, n: int, restarts: int, steps: int, seed: int) -> dict[str, Any]:
-    """One (k, n) cell: the protocol from ``restarts`` starts, classified; a CSV row + details."""
+def run_cell(k: int, n: int, restarts: int, steps: int, seed: int, prove: bool = True) -> dict[str, Any]:
+    """One (k, n) cell: the protocol from ``restarts`` starts, classified; a CSV row + details.
+
+    With ``prove`` every distinct spurious minimum gets a ball-arithmetic proof attempt
+    (:mod:`arena.referee.proofs.census`): ``proof`` and ``certificate`` beside it in the details,
+    the number proved in the row (``proved_minima``; empty without ``prove``)."""
     import torch
 
     from arena.engine.teacher_student import classify, descend, wilson
@@ -52,9 +59,18 @@ def run_cell(k: int, n: int, restarts: int, steps: int, seed: int) -> dict[str, 
     low, high = wilson(census.spurious, restarts)
     row = {"k": k, "n": n, "restarts": restarts, "spurious": census.spurious, "hit_rate": census.spurious / restarts,
            "ci_low": low, "ci_high": high, "distinct_minima": len(census.minima),
-           "min_spurious_loss": min(census.losses) if census.losses else None}
-    return {"row": row, "census": census.summary(), "cpu_seconds": time.process_time() - t,
-            "steps_used_max": int(res.steps.max())}
+           "min_spurious_loss": min(census.losses) if census.losses else None, "proved_minima": None}
+    summary, cpu = census.summary(), time.process_time() - t
+    out = {"row": row, "census": summary, "cpu_seconds": cpu, "steps_used_max": int(res.steps.max())}
+    if prove:
+        from arena.referee.proofs.census import prove_minima
+
+        proofs = prove_minima(k, n, [m.W for m in census.minima])
+        for entry, proof in zip(summary["minima"], proofs):
+            entry.update(proof)
+        row["proved_minima"] = sum(p["proof"] for p in proofs)
+        out["proof_cpu_seconds"] = time.process_time() - t - cpu
+    return out
 
 
 def run_sweep(cfg: Any) -> list[dict[str, Any]]:
@@ -64,6 +80,7 @@ def run_sweep(cfg: Any) -> list[dict[str, Any]]:
     students = [str(s) for s in node.students]
     restarts, steps, seed = int(node.restarts), int(node.steps), int(node.get("seed", cfg.get("seed", 0)))
     workers = int(node.get("workers", 1))
+    prove = bool(node.get("prove", True))
     if restarts < 1 or steps < 1 or workers < 1 or not ks or min(ks) < 1:
         raise ValueError("sweep: k must list positive integers; restarts, steps and workers must be >= 1")
     cells = sorted({(k, student_width(k, s)) for k in ks for s in students}, key=lambda kn: -kn[1] * (kn[0] + kn[1]))
@@ -71,10 +88,10 @@ def run_sweep(cfg: Any) -> list[dict[str, Any]]:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     if workers == 1:
-        results = [run_cell(k, n, restarts, steps, seed) for k, n in cells]
+        results = [run_cell(k, n, restarts, steps, seed, prove) for k, n in cells]
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_cell, k, n, restarts, steps, seed) for k, n in cells]
+            futures = [pool.submit(run_cell, k, n, restarts, steps, seed, prove) for k, n in cells]
             results = [f.result() for f in futures]
     results.sort(key=lambda r: (r["row"]["k"], r["row"]["n"]))
     wall = time.time() - t0
@@ -99,12 +116,13 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
 def render(rows: list[dict[str, Any]]) -> str:
     """A Markdown table of the rows (rates in percent)."""
-    lines = ["| k | n | restarts | spurious | hit rate [95% CI] | distinct minima | lowest spurious F |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| k | n | restarts | spurious | hit rate [95% CI] | distinct minima | proved | lowest spurious F |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         loss = "-" if r["min_spurious_loss"] is None else f"{r['min_spurious_loss']:.6f}"
+        proved = "-" if r.get("proved_minima") is None else f"{r['proved_minima']}/{r['distinct_minima']}"
         lines.append(f"| {r['k']} | {r['n']} | {r['restarts']} | {r['spurious']} | {100 * r['hit_rate']:.1f}% "
-                     f"[{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}] | {r['distinct_minima']} | {loss} |")
+                     f"[{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}] | {r['distinct_minima']} | {proved} | {loss} |")
     return "\n".join(lines)
 
 

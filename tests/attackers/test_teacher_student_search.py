@@ -17,6 +17,7 @@ from arena.game.sweep import COLUMNS, run_cell, run_sweep
 from arena.landscape.setting import Setting
 from arena.landscape.teacher_student import teacher
 from arena.referee.judge import judge
+from arena.referee.proofs import check as check_certificate
 
 K8 = {"task": "teacher_student", "k": 8, "n": 8, "d": 8}
 FAST = {"probe_random": 64, "probe_descent_steps": 15}
@@ -48,6 +49,11 @@ def test_referee_verifies_it_as_a_bad_local_minimum(k8_claim, tmp_path):
     assert v.evidence["loss"] == pytest.approx(0.0215080372, abs=1e-9)
     assert v.evidence["best_loss"] == pytest.approx(0.0, abs=1e-14) and v.evidence["gap"] > 0.02
     assert v.evidence["hessian_min_eig"] > 0.02 and v.evidence["strict"] is True
+    cert = v.evidence["proof_certificate"]
+    assert v.evidence["proof"] is True and cert["kind"] == "teacher_student_strict_minimum", cert
+    assert float(cert["claim_distance_upper"]) < 1e-9
+    ok, lines = check_certificate(claim, cert)  # what `arena verify --check-certificate` runs
+    assert ok, lines
 
 
 def test_referee_rejects_a_global_point_and_empty_data_elsewhere(k8_claim):
@@ -99,7 +105,7 @@ def test_sweep_writes_the_csv(tmp_path):
     with (tmp_path / "hit_rates.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert tuple(rows[0].keys()) == COLUMNS == ("k", "n", "restarts", "spurious", "hit_rate", "ci_low", "ci_high",
-                                                "distinct_minima", "min_spurious_loss")
+                                                "distinct_minima", "min_spurious_loss", "proved_minima")
     assert [(r["k"], r["n"], r["restarts"]) for r in rows] == [("6", "6", "8"), ("6", "12", "8")]
     for r in rows:
         assert 0.0 <= float(r["ci_low"]) <= float(r["hit_rate"]) <= float(r["ci_high"]) <= 1.0

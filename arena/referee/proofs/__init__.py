@@ -7,6 +7,8 @@
   the outputs, reduced to a strict minimum in a few exact coordinates;
 * :mod:`.concave` — the best constant: the concavity trap (exact KKT multipliers) and gated units;
 * :mod:`.check` — :func:`certify` (build) and :func:`check` (re-derive everything from the claim);
+* :mod:`.teacher_student` — strict spurious minima of the teacher–student population loss;
+* :mod:`.kinks` — samples exactly on a ReLU kink: local minimum or descent direction (Yun–Sra–Jadbabaie);
 * :mod:`.recheck` — ``arena verify --check-certificate``.
 
 The referee calls :func:`attach_proof` on every ``bad_local_min``; the evidence gets ``proof``
@@ -29,7 +31,14 @@ def attach_proof(ev: dict[str, Any], reasons: list[str], setting: Any, params: M
                  X: torch.Tensor, y: torch.Tensor, claim: Any,
                  search_best: Mapping[str, torch.Tensor] | None) -> None:
     """Try to prove the judged bad local minimum; record ``proof`` and ``proof_certificate`` in ``ev``."""
-    if setting.num_params > MAX_PARAMS:
+    if getattr(setting, "population", False):  # the teacher-student task: no samples, its own proof
+        from arena.referee.proofs.teacher_student import certify_claim
+
+        try:
+            cert = certify_claim(setting, {k: v.cpu() for k, v in params.items()}, claim, search_best)
+        except Exception as exc:  # noqa: BLE001 - a failed proof attempt must not change the verdict
+            cert = {"proof": False, "reason": f"proof attempt failed: {exc.__class__.__name__}: {exc}"}
+    elif setting.num_params > MAX_PARAMS:
         cert = {"proof": False, "reason": f"{setting.num_params} parameters > {MAX_PARAMS}: no proof attempted"}
     else:
         witnesses = [("claim witness", claim.witness), ("referee search", search_best)]
@@ -38,6 +47,24 @@ def attach_proof(ev: dict[str, Any], reasons: list[str], setting: Any, params: M
                            claim_theta=claim.theta, witnesses=witnesses)
         except Exception as exc:  # noqa: BLE001 - a failed proof attempt must not change the verdict
             cert = {"proof": False, "reason": f"proof attempt failed: {exc.__class__.__name__}: {exc}"}
+    if not cert["proof"] and "kink" in str(cert.get("reason", "")) and not getattr(setting, "population", False):
+        cert = _kink_test(cert, setting, params, X, y, claim, search_best)
     ev["proof"] = bool(cert["proof"])
     ev["proof_certificate"] = cert
     reasons.append(f"{cert['label']}: {cert['statement']}" if cert["proof"] else f"no proof: {cert['reason']}")
+
+
+def _kink_test(cert: dict[str, Any], setting: Any, params: Mapping[str, torch.Tensor], X: torch.Tensor,
+               y: torch.Tensor, claim: Any, search_best: Mapping[str, torch.Tensor] | None) -> dict[str, Any]:
+    """A unit exactly on a kink stopped the proof: the kink test (:mod:`.kinks`) decides it instead."""
+    from arena.referee.proofs.kinks import certify as certify_kink
+
+    try:
+        kink = certify_kink(setting, {k: v.cpu() for k, v in params.items()}, X.cpu(), y.cpu(),
+                            witnesses=[("claim witness", claim.witness), ("referee search", search_best)],
+                            claim_theta=claim.theta)
+    except Exception as exc:  # noqa: BLE001 - a failed proof attempt must not change the verdict
+        return {**cert, "reason": f"{cert['reason']}; kink test failed: {exc.__class__.__name__}: {exc}"}
+    if kink["proof"]:
+        return kink
+    return {**cert, **{k: v for k, v in kink.items() if k != "reason"}, "reason": f"{cert['reason']}; {kink['reason']}"}

@@ -45,6 +45,8 @@ def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[
     model = Model.of(setting)
     if len(centre) != model.num_params:
         raise NotCertified(f"centre has {len(centre)} coordinates, the setting has {model.num_params}")
+    if kind != "strict_minimum" and (model.penalty or model.exp):
+        raise NotCertified(f"{kind} does not cover a regularizer or the exponential unit (L is not Φ(F) there)")
     Xa, ya = exact_data(X, y)
     at, over = box(list(centre), 0.0), box(list(centre), radius)
     r = exact(radius)
@@ -71,6 +73,11 @@ def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[
 def kinds_for(setting: Setting) -> tuple[str, ...]:
     m = setting.mlp
     name = setting.neuron.name
+    if setting.regularizers or m.exp_neuron:  # the output-space arguments need L = Φ(F) of a ReLU/convex-neuron net
+        if len(m.hidden) > 1 or setting.num_params > MAX_STRICT_PARAMS:
+            raise NotCertified("a regularizer or the exponential unit: only the strict-minimum lemma (one hidden layer, "
+                               f"<= {MAX_STRICT_PARAMS} parameters) is attempted")
+        return ("strict_minimum",)
     if m.hidden and (name in PIECEWISE_LINEAR or dead_is_zero(name, setting.neuron.params)):
         return ("convex_in_outputs", "constant_fit")
     if len(m.hidden) == 1 and name in CONVEX_NEURONS:
@@ -180,6 +187,14 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
     """Re-check a certificate against the claim's data alone: (ok, one line per finding)."""
     if not isinstance(cert, Mapping) or cert.get("proof") is not True:
         return False, ["the verdict carries no proof (proof: false or no certificate)"]
+    if isinstance(claim.setting, Mapping) and claim.setting.get("task") == "teacher_student":
+        from arena.referee.proofs.teacher_student import check_claim
+
+        return check_claim(claim, cert)
+    if isinstance(cert, Mapping) and cert.get("kind") == "kink_local_minimum":
+        from arena.referee.proofs.kinks import check_claim as check_kink
+
+        return check_kink(claim, cert)
     network = claim.setting.get("network") if isinstance(claim.setting, Mapping) else None
     if not isinstance(network, Mapping) or "_target_" in network:
         return False, ["the claim's network is not the built-in MLP: nothing to re-check"]

@@ -1,6 +1,7 @@
 """``arena verify --check-certificate PATH``: find a claim and its certificate, re-check, report.
 
 PATH is a match folder, a ``claim.json`` or a ``verdict.json``; the other file is the one beside it.
+A sweep's ``hit_rates.json`` is re-checked minimum by minimum (:mod:`.census`).
 The certificate is read from the verdict (``evidence.proof_certificate``) or from a file that is
 the certificate itself. Nothing but the claim's data and the certificate's numbers is used.
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from arena.claims import ClaimFileError, load_claim
+from arena.referee.proofs.census import check_hit_rates, is_hit_rates
 from arena.referee.proofs.check import check
 
 MAX_WORK = 5_000_000  # samples × parameters: beyond this the re-check is refused, not attempted
@@ -28,11 +30,15 @@ def locate(path: Path) -> tuple[Path, Path]:
     return (path if path.is_file() else folder / "claim.json"), folder / "verdict.json"
 
 
-def read_certificate(path: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Unreadable(f"{path}: cannot read the certificate ({exc.__class__.__name__}: {exc})") from exc
+
+
+def read_certificate(path: Path) -> dict[str, Any]:
+    data = _read_json(path)
     if not isinstance(data, dict):
         raise Unreadable(f"{path}: expected a JSON object")
     if "centre" in data:
@@ -46,6 +52,10 @@ def read_certificate(path: Path) -> dict[str, Any]:
 
 def check_path(path: Path) -> tuple[bool, list[str]]:
     """Re-check the certificate found at ``path``; raises :class:`Unreadable` for unreadable files."""
+    if Path(path).is_file() and Path(path).name.endswith(".json") and Path(path).name != "claim.json":
+        data = _read_json(Path(path))
+        if is_hit_rates(data):  # a sweep's hit_rates.json: every distinct minimum's certificate
+            return check_hit_rates(data)
     claim_path, cert_path = locate(Path(path))
     try:
         claim = load_claim(claim_path)

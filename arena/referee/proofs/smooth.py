@@ -83,7 +83,9 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
     """L, ∇L and ∇²L of a network with at most one hidden layer, enclosed over the balls θ.
 
     H = (1/n) Σ_i [ℓ''(m_i) J_i J_iᵀ + ℓ'(m_i) y_i ∇²f_i] with J_i = ∇f(x_i); ∇²f_i has the blocks
-    (in_j, in_j) = v_j σ''(z_ij) x̃_i x̃_iᵀ and (in_j, v_j) = σ'(z_ij) x̃_i of each unit j.
+    (in_j, in_j) = v_j σ''(z_ij) x̃_i x̃_iᵀ and (in_j, v_j) = σ'(z_ij) x̃_i of each unit j (the exponential
+    skip unit a·exp(w·x + b) is one more such unit, with x̃_i = (x_i, 1)); a quadratic regularizer
+    R = Σ c_k θ_k² adds 2cθ and diag(2c).
     """
     if len(model.hidden) > 1:
         raise NotCertified("smooth derivatives are implemented for at most one hidden layer")
@@ -101,7 +103,7 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
             ins = [model.index("layers.0.weight", j, k) for k in range(d)]
             ins += [model.index("layers.0.bias", j)] if model.bias else []
             s0, s1, s2 = zip(*(sigma_derivs(nname, np_, z[i, j]) for i in range(n)))
-            blocks.append((ins, s1, s2, v[j], model.index("layers.1.weight", 0, j)))
+            blocks.append((ins, s1, s2, v[j], model.index("layers.1.weight", 0, j), xt))
             for i in range(n):
                 f[i] += v[j] * s0[i]
                 J[i][model.index("layers.1.weight", 0, j)] = s0[i]
@@ -113,6 +115,16 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
             f[i] += sum((w[k] * X[i, k] for k in range(d)), arb(0))
             for k in range(d):
                 J[i][model.index("layers.0.weight", 0, k)] = X[i, k]
+    if model.exp:  # a·exp(w·x + b): a unit like the hidden ones with σ = σ' = σ'' = exp and output weight a
+        ze = [z.exp() for z in model.exp_pre(theta, X)]
+        ins = [model.index("exp.w", k) for k in range(d)] + [model.index("exp.b")]
+        a, acol = model.vector(theta, "exp.a")[0], model.index("exp.a")
+        blocks.append((ins, ze, ze, a, acol, [[X[i, k] for k in range(d)] + [arb(1)] for i in range(n)]))
+        for i in range(n):
+            f[i] += a * ze[i]
+            J[i][acol] = ze[i]
+            for col, xv in zip(ins, blocks[-1][5][i]):
+                J[i][col] = a * ze[i] * xv
     for i in range(n):
         if model.bias:
             f[i] += model.vector(theta, f"layers.{top}.bias")[0]
@@ -123,22 +135,25 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
             for k in range(d):
                 J[i][model.index("skip.weight", 0, k)] = X[i, k]
     derivs = [loss_derivs(lname, lp, y[i] * f[i]) for i in range(n)]
-    loss = sum((dv[0] for dv in derivs), arb(0)) / n
+    loss = sum((dv[0] for dv in derivs), arb(0)) / n + model.penalty_value(theta)
     r = [derivs[i][1] * y[i] / n for i in range(n)]
     Jm = arb_mat(J)
     grad = [g for (g,) in (Jm.transpose() * arb_mat([[ri] for ri in r])).tolist()]
+    pen = model.penalty or [arb(0)] * P  # R = Σ c_k θ_k²: ∇R = 2cθ, ∇²R = diag(2c)
+    grad = [g + 2 * c * t for g, c, t in zip(grad, pen, theta)]
     if not hessian:
         return loss, grad, None
     q = [derivs[i][2] / n for i in range(n)]
     H = (Jm.transpose() * arb_mat([[q[i] * e for e in J[i]] for i in range(n)])).tolist()
-    Xt = arb_mat(xt)
-    XtT = Xt.transpose()
-    for ins, s1, s2, vj, vcol in blocks:
+    for ins, s1, s2, vj, vcol, xin in blocks:
+        XtT = arb_mat(xin).transpose()
         cross = XtT * arb_mat([[r[i] * s1[i]] for i in range(n)])  # Σ_i r_i σ'(z_ij) x̃_i
-        inner = XtT * arb_mat([[r[i] * s2[i] * e for e in xt[i]] for i in range(n)])  # Σ_i r_i σ''(z_ij) x̃_i x̃_iᵀ
+        inner = XtT * arb_mat([[r[i] * s2[i] * e for e in xin[i]] for i in range(n)])  # Σ_i r_i σ''(z_ij) x̃_i x̃_iᵀ
         for a, ca in enumerate(ins):
             H[ca][vcol] += cross[a, 0]
             H[vcol][ca] += cross[a, 0]
             for b, cb in enumerate(ins):
                 H[ca][cb] += vj * inner[a, b]
+    for k, c in enumerate(pen):
+        H[k][k] += 2 * c
     return loss, grad, arb_mat(H)
