@@ -180,6 +180,10 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
     """Re-check a certificate against the claim's data alone: (ok, one line per finding)."""
     if not isinstance(cert, Mapping) or cert.get("proof") is not True:
         return False, ["the verdict carries no proof (proof: false or no certificate)"]
+    if cert.get("kind") == "symmetric_minimum":
+        from arena.referee.proofs import symmetric
+
+        return symmetric.check(claim, cert)
     network = claim.setting.get("network") if isinstance(claim.setting, Mapping) else None
     if not isinstance(network, Mapping) or "_target_" in network:
         return False, ["the claim's network is not the built-in MLP: nothing to re-check"]
