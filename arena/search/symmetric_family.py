@@ -106,19 +106,27 @@ def newton(sizes, x0, *, iters: int = 100, tol: float = GRAD_TOL) -> np.ndarray:
 
 def solve(family: str | Family, k: int, *, tol: float = GRAD_TOL) -> Member:
     """The family's critical point at k, continued from k = 6 (linear predictor in k)."""
+    return trace(family, [k], tol=tol)[0]
+
+
+def trace(family: str | Family, ks: list[int], *, tol: float = GRAD_TOL) -> list[Member]:
+    """The family's members at every k of ``ks``, from one continuation in k starting at k = 6."""
     fam = FAMILIES[family] if isinstance(family, str) else family
-    if k < fam.min_k:
-        raise ValueError(f"family {fam.name} is constructed for k >= {fam.min_k}, got k={k}")
-    ks = _path(fam.min_k, k)
-    xs = [newton(fam.sizes(ks[0]), fam.start, tol=tol)]
-    for idx in range(1, len(ks)):
+    if min(ks) < fam.min_k:
+        raise ValueError(f"family {fam.name} is constructed for k >= {fam.min_k}, got k={min(ks)}")
+    path = sorted(set(_path(fam.min_k, max(ks))) | set(ks))
+    xs = [newton(fam.sizes(path[0]), fam.start, tol=tol)]
+    for idx in range(1, len(path)):
         guess = xs[-1]
         if idx >= 2:
-            guess = xs[-1] + (xs[-1] - xs[-2]) * (ks[idx] - ks[idx - 1]) / (ks[idx - 1] - ks[idx - 2])
-        xs.append(newton(fam.sizes(ks[idx]), guess, tol=tol))
-    sizes = fam.sizes(k)
-    P, g, gn = _state(sizes, xs[-1])
-    return Member(fam.name, k, sizes, [float(v) for v in xs[-1]], float(P.loss()), gn)
+            guess = xs[-1] + (xs[-1] - xs[-2]) * (path[idx] - path[idx - 1]) / (path[idx - 1] - path[idx - 2])
+        xs.append(newton(fam.sizes(path[idx]), guess, tol=tol))
+    out = []
+    for k in ks:
+        sizes, x = fam.sizes(k), xs[path.index(k)]
+        P, g, gn = _state(sizes, x)
+        out.append(Member(fam.name, k, sizes, [float(v) for v in x], float(P.loss()), gn))
+    return out
 
 
 def _path(k0: int, k: int) -> list[int]:

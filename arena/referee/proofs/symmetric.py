@@ -255,12 +255,12 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
             k = _square_task(claim.setting)
             sizes = tuple(int(m) for m in cert["sizes"])
             if not (sizes and min(sizes) > 0 and sum(sizes) == k):
-                return False, [f"block sizes {list(sizes)} do not partition k = {k}"]
+                return False, [f"FAIL  block sizes {list(sizes)} do not partition k = {k}"]
             centre = [float.fromhex(v) for v in cert["centre"]]
             radius = float(cert["radius"])
             mus = [float(b["mu_lower"]) for b in cert["blocks"]]
             if len(centre) != len(orbit_names(sizes)) or len(mus) != len(iso_types(sizes)):
-                return False, ["the certificate's centre or blocks do not match its group"]
+                return False, ["FAIL  the certificate's centre or blocks do not match its group"]
             d = derive(sizes, centre, radius, mus)
             need(True, f"group {group_name(sizes)}: isotypic dimensions add up to k² = {k * k}", "")
             need(True, f"Krawczyk: a unique reduced critical point in the box of radius {radius:g}", "")
