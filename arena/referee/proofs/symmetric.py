@@ -66,6 +66,44 @@ def orbit_average(W: np.ndarray, sizes: Sequence[int]) -> tuple[list[float], flo
     return x, float(fit)
 
 
+def _classes(S: np.ndarray, tol: float) -> list[list[int]]:
+    """Indices whose signature rows agree within tol (sorted signatures, consecutive grouping)."""
+    order = np.lexsort(S.T[::-1])
+    groups = [[int(order[0])]]
+    for a, b in zip(order, order[1:]):
+        if np.abs(S[a] - S[b]).max() <= tol:
+            groups[-1].append(int(b))
+        else:
+            groups.append([int(b)])
+    return groups
+
+
+def align(W: np.ndarray, tol: float = 1e-6) -> tuple[tuple[int, ...], list[int], list[int]] | None:
+    """Block sizes and row/column orders with W[rows][:, cols] fixed by Δ(S_{m₁} × …) (blocks by size).
+
+    Student units and input coordinates may be permuted independently (F is S_k × S_k invariant):
+    rows with the same multiset of entries form a block, columns likewise; blocks of rows and of
+    columns are paired by size (so the sizes must be distinct), and inside a block each row's own
+    column is the one whose entry differs from the row's other entries of the block."""
+    scale = max(1.0, float(np.abs(W).max()))
+    rows = sorted(_classes(np.sort(W, axis=1), tol * scale), key=len)
+    cols = sorted(_classes(np.sort(W, axis=0).T, tol * scale), key=len)
+    sizes = tuple(len(r) for r in rows)
+    if sizes != tuple(len(c) for c in cols) or len(set(sizes)) != len(sizes):
+        return None
+    row_order, col_order = [], []
+    for R, C in zip(rows, cols):
+        sub = W[np.ix_(R, C)]
+        own = [int(np.argmax(np.abs(r - np.median(r)))) for r in sub] if len(R) >= 3 else list(range(len(R)))
+        if len(R) == 2 and abs(sub[0, 0] - sub[1, 1]) > abs(sub[0, 1] - sub[1, 0]):
+            own = [1, 0]
+        if sorted(own) != list(range(len(R))):
+            return None
+        row_order += R
+        col_order += [C[o] for o in own]
+    return sizes, row_order, col_order
+
+
 # -- step 1: Krawczyk on the reduced system ---------------------------------------------------------
 
 
@@ -191,12 +229,16 @@ def _certify(setting, W, hint, start, claim_W) -> dict[str, Any]:
     k = _square_task(setting.to_config())
     if W.shape != (k, k):
         raise NotCertified(f"the point has shape {list(W.shape)}, the task needs [{k}, {k}]")
-    fits = [(s, *orbit_average(W, s)) for s in candidate_sizes(k, hint)]
-    fits = [f for f in fits if f[2] <= FIT_TOL]
+    fits = [(s, list(range(k)), list(range(k)), *orbit_average(W, s)) for s in candidate_sizes(k, hint)]
+    found = align(W)
+    if found is not None:
+        sizes, rows, cols = found
+        fits.append((sizes, rows, cols, *orbit_average(W[np.ix_(rows, cols)], sizes)))
+    fits = [f for f in fits if f[4] <= FIT_TOL]
     if not fits:
-        raise NotCertified("the point is not fixed by Δ(S_1 × S_{k−1}), Δ(S_2 × S_{k−2}) or ΔS_k in its own "
-                           "index order (nor by the claim's hinted block pattern)")
-    sizes, x, _ = fits[0]
+        raise NotCertified("the point is not fixed by a diagonal group Δ(S_{m₁} × …) in its own index order or "
+                           "after ordering rows and columns by their entries")
+    sizes, rows, cols, x, _ = fits[0]
     from arena.search.symmetric_family import newton
 
     centre = [float(v) for v in newton(sizes, x)]
@@ -209,7 +251,8 @@ def _certify(setting, W, hint, start, claim_W) -> dict[str, Any]:
             failures.append(str(exc))
             continue
         if all(b["proved"] for b in d["blocks"]) and d["loss"] > d["witness"]:
-            return _certificate(sizes, centre, rel * scale, d, claim_W, start)
+            return _certificate(sizes, centre, rel * scale, d, claim_W[np.ix_(rows, cols)], start) | (
+                {} if rows == cols == list(range(k)) else {"rows": rows, "cols": cols})
         bad = [b["name"] for b in d["blocks"] if not b["proved"]]
         failures.append(f"blocks {bad} not proved positive definite" if bad else "F(W*) not above F(teacher)")
     raise NotCertified("; ".join(dict.fromkeys(failures)))
@@ -277,6 +320,10 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
                  "F(W*) is not certified above the teacher's")
             if "claim_distance_upper" in cert:
                 W = claim.theta["W"].detach().double().cpu().numpy()
+                rows, cols = cert.get("rows", list(range(k))), cert.get("cols", list(range(k)))
+                if sorted(rows) != list(range(k)) or sorted(cols) != list(range(k)):
+                    return False, lines + ["FAIL  the stated row or column order is not a permutation of 0..k−1"]
+                W = W[np.ix_(rows, cols)]
                 dist = claim_distance(W, sizes, d["K"])
                 need(bool(dist <= arb(float(cert["claim_distance_upper"]))),
                      f"the minimiser lies within {float(cert['claim_distance_upper']):.3g} of the claimed W",
