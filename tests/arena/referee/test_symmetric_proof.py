@@ -78,3 +78,18 @@ def test_large_k_and_the_first_minimum_of_the_second_family(family, k):
     assert cert["proof"] is True, cert.get("reason")
     assert float(cert["mu_lower"]) > 0.003
     assert check(claim, cert)[0]
+
+
+def test_a_point_with_units_and_coordinates_permuted_apart_is_proved():
+    """F is S_k × S_k invariant: rows and columns permuted independently, as the search returns them."""
+    m = solve("s_2_x_s_k_minus_2", 8)
+    rng = np.random.default_rng(3)
+    W = np.array(dense_point(m.sizes, m.x))[rng.permutation(8)][:, rng.permutation(8)]
+    s, claim = _claim(8, W)
+    cert = certify(s, W)
+    assert cert["proof"] is True and cert["sizes"] == [2, 6] and "rows" in cert
+    assert float(cert["claim_distance_upper"]) < 1e-12
+    assert check(claim, cert)[0]
+    bad = copy.deepcopy(cert)
+    bad["rows"] = bad["rows"][::-1]
+    assert not check(claim, bad)[0]
