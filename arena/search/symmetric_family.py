@@ -40,6 +40,9 @@ FAMILIES: dict[str, Family] = {
     # p0, q0, u01, u10, p1, q1
     "s_2_x_s_k_minus_2": Family("s_2_x_s_k_minus_2", "Δ(S_2 × S_{k−2})", lambda k: (2, k - 2),
                                 (-0.65, 0.27, 0.27, 0.33, 0.9, -0.14)),
+    # p0, q0: every unit turned away from its teacher unit (W ≈ −I + 11ᵀ/k); F tends to a positive
+    # constant as k grows ("type II" in Arjevani & Field's terms)
+    "s_k": Family("s_k", "ΔS_k", lambda k: (k,), (-0.66, 0.33)),
 }
 
 GRAD_TOL = 1e-13  # ‖∇F‖ (Frobenius, full space) at which Newton stops

@@ -59,7 +59,7 @@ def test_block_spectrum_is_the_dense_spectrum_at_any_fixed_point(sizes):
     assert np.abs(_spectrum(sizes, x) - np.linalg.eigvalsh(H.numpy())).max() < 1e-9
 
 
-@pytest.mark.parametrize("family", ["s_k_minus_1", "s_2_x_s_k_minus_2"])
+@pytest.mark.parametrize("family", ["s_k_minus_1", "s_2_x_s_k_minus_2", "s_k"])
 @pytest.mark.parametrize("k", [6, 7, 8, 9, 10, 11, 12])
 def test_block_spectrum_at_the_constructed_critical_points(family, k):
     m = solve(family, k)
