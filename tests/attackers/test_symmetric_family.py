@@ -18,7 +18,7 @@ def _task(k, n=None):
 
 def test_knobs_and_applicability():
     with pytest.raises(ValueError, match="attacker symmetric_family: families"):
-        SymmetricFamily(families=["s_k"])
+        SymmetricFamily(families=["s_1"])
     ok, why = SymmetricFamily().applies_to(_task(7, 8), None)
     assert not ok and "n = d = k" in why
     assert SymmetricFamily().applies_to(_task(7), None)[0]
