@@ -93,3 +93,8 @@ def test_a_point_with_units_and_coordinates_permuted_apart_is_proved():
     bad = copy.deepcopy(cert)
     bad["rows"] = bad["rows"][::-1]
     assert not check(claim, bad)[0]
+
+
+def test_other_shapes_of_the_task_are_refused_with_a_reason():
+    cert = certify(TeacherStudentSetting(6, 7, 6), np.zeros((7, 6)))
+    assert cert["proof"] is False and "n = d = k" in cert["reason"]
