@@ -28,6 +28,7 @@ import time
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import scipy.linalg as sl
 from flint import arb, arb_mat
 
 from arena.landscape.isotypic import check_dimensions, hessian_blocks, iso_types
@@ -161,8 +162,6 @@ def block_bounds(point: SymmetricPoint, stated: Sequence[float] | None = None) -
         if stated is None:
             Cm = np.array([[float(v.mid()) for v in row] for row in b.C])
             Gm = np.array([[float(v.mid()) if isinstance(v, arb) else float(v) for v in row] for row in b.G])
-            import scipy.linalg as sl
-
             lam = float(sl.eigh(Cm, Gm, eigvals_only=True).min())
             mu = lam * (1 - 1e-6) if lam > 0 else lam
         else:
@@ -204,7 +203,7 @@ def derive(sizes: Sequence[int], centre: Sequence[float], radius: float,
     return {"K": K, "margin": margin, "blocks": blocks, "loss": loss, "witness": witness}
 
 
-def _statement(sizes, d, mu, radius, seconds) -> str:
+def _statement(sizes, d, mu, radius) -> str:
     return (f"a strict local minimiser W* fixed by {group_name(sizes)} (Krawczyk box radius {radius:g} on "
             f"{len(d['K'])} unknowns), λ_min(∇²F(W*)) >= {mu:.4g} on {len(d['blocks'])} isotypic blocks; "
             f"F(W*) in [{float_down(d['loss']):.10g}, {float_up(d['loss']):.10g}] > F(teacher) = 0: bad")
@@ -262,7 +261,7 @@ def _certificate(sizes, centre, radius, d, W, start) -> dict[str, Any]:
     mu = min(b["mu_lower"] for b in d["blocks"])
     dist = claim_distance(W, sizes, d["K"])
     seconds = round(time.perf_counter() - start, 3)
-    return {"proof": True, "kind": KIND, "label": LABEL, "statement": _statement(sizes, d, mu, radius, seconds),
+    return {"proof": True, "kind": KIND, "label": LABEL, "statement": _statement(sizes, d, mu, radius),
             "group": group_name(sizes), "sizes": list(sizes), "unknowns": orbit_names(sizes),
             "orbit_sizes": [orbit_size(sizes, o) for o in orbit_names(sizes)],
             "centre": [float(v).hex() for v in centre], "radius": repr(radius),
