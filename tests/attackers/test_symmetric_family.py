@@ -45,3 +45,13 @@ def test_referee_judges_and_proves_the_k7_claim():
     # the float referee and the proof agree on the smallest Hessian eigenvalue
     assert float(cert["mu_lower"]) == pytest.approx(v.evidence["hessian_min_eig"], rel=1e-5)
     assert check(claim, cert)[0]
+
+
+def test_claims_name_the_defended_setting():
+    """A tournament judges a population claim only when its setting is the defended one (as data)."""
+    from arena.game.match import same_setting
+
+    (claim,) = SymmetricFamily(families=["s_k_minus_1"]).attack(_task(7), None, Budget(), seed=0)
+    assert same_setting(claim.setting, _task(7))
+    assert not same_setting({**claim.setting, "k": 8, "n": 8, "d": 8}, _task(7))
+    assert not same_setting({**claim.setting, "network": {"_target_": "os.system"}}, _task(7))
