@@ -6,6 +6,8 @@
 * :mod:`.piecewise` — fixed activation patterns and dead units: the loss as a convex function of
   the outputs, reduced to a strict minimum in a few exact coordinates;
 * :mod:`.concave` — the best constant: the concavity trap (exact KKT multipliers) and gated units;
+* :mod:`.symmetric` — teacher–student minima fixed by a permutation group: Krawczyk on the
+  reduced system and the Hessian's isotypic blocks, at any k;
 * :mod:`.check` — :func:`certify` (build) and :func:`check` (re-derive everything from the claim);
 * :mod:`.teacher_student` — strict spurious minima of the teacher–student population loss;
 * :mod:`.kinks` — samples exactly on a ReLU kink: local minimum or descent direction (Yun–Sra–Jadbabaie);
@@ -31,13 +33,8 @@ def attach_proof(ev: dict[str, Any], reasons: list[str], setting: Any, params: M
                  X: torch.Tensor, y: torch.Tensor, claim: Any,
                  search_best: Mapping[str, torch.Tensor] | None) -> None:
     """Try to prove the judged bad local minimum; record ``proof`` and ``proof_certificate`` in ``ev``."""
-    if getattr(setting, "population", False):  # the teacher-student task: no samples, its own proof
-        from arena.referee.proofs.teacher_student import certify_claim
-
-        try:
-            cert = certify_claim(setting, {k: v.cpu() for k, v in params.items()}, claim, search_best)
-        except Exception as exc:  # noqa: BLE001 - a failed proof attempt must not change the verdict
-            cert = {"proof": False, "reason": f"proof attempt failed: {exc.__class__.__name__}: {exc}"}
+    if getattr(setting, "population", False):  # teacher-student: through symmetry (any k), else dense
+        cert = _teacher_student_proof(setting, params, claim, search_best)
     elif setting.num_params > MAX_PARAMS:
         cert = {"proof": False, "reason": f"{setting.num_params} parameters > {MAX_PARAMS}: no proof attempted"}
     else:
@@ -68,3 +65,27 @@ def _kink_test(cert: dict[str, Any], setting: Any, params: Mapping[str, torch.Te
     if kink["proof"]:
         return kink
     return {**cert, **{k: v for k, v in kink.items() if k != "reason"}, "reason": f"{cert['reason']}; {kink['reason']}"}
+
+
+def _attempt(prove: Any, *args: Any) -> dict[str, Any]:
+    try:
+        return prove(*args)
+    except Exception as exc:  # noqa: BLE001 - a failed proof attempt must not change the verdict
+        return {"proof": False, "reason": f"proof attempt failed: {exc.__class__.__name__}: {exc}"}
+
+
+def _teacher_student_proof(setting: Any, params: Mapping[str, torch.Tensor], claim: Any,
+                           search_best: Mapping[str, torch.Tensor] | None) -> dict[str, Any]:
+    """The proof through symmetry first (seconds at any k); the dense box proof where it fails."""
+    from arena.referee.proofs.symmetric import certify as certify_symmetric
+    from arena.referee.proofs.teacher_student import certify_claim
+
+    hint = (claim.extra.get("symmetric") or {}).get("sizes") if isinstance(claim.extra, dict) else None
+    cert = _attempt(certify_symmetric, setting, params["W"].detach().double().cpu().numpy(), hint,
+                    claim.theta["W"].detach().double().cpu().numpy())
+    if cert.get("proof") or setting.num_params > MAX_PARAMS:
+        return cert
+    dense = _attempt(certify_claim, setting, {k: v.cpu() for k, v in params.items()}, claim, search_best)
+    if not dense.get("proof") and cert.get("reason"):
+        dense["reason"] = f"{dense.get('reason')}; through symmetry: {cert['reason']}"
+    return dense

@@ -187,11 +187,15 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
     """Re-check a certificate against the claim's data alone: (ok, one line per finding)."""
     if not isinstance(cert, Mapping) or cert.get("proof") is not True:
         return False, ["the verdict carries no proof (proof: false or no certificate)"]
+    if cert.get("kind") == "symmetric_minimum":
+        from arena.referee.proofs import symmetric
+
+        return symmetric.check(claim, cert)
     if isinstance(claim.setting, Mapping) and claim.setting.get("task") == "teacher_student":
         from arena.referee.proofs.teacher_student import check_claim
 
         return check_claim(claim, cert)
-    if isinstance(cert, Mapping) and cert.get("kind") == "kink_local_minimum":
+    if cert.get("kind") == "kink_local_minimum":
         from arena.referee.proofs.kinks import check_claim as check_kink
 
         return check_kink(claim, cert)

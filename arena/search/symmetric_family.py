@@ -1,0 +1,164 @@
+"""Families of symmetric critical points of the teacher–student loss, constructed at any k.
+
+Arjevani & Field (arXiv 1912.11939, 2003.10576, 2008.01805) describe the spurious minima that
+Safran & Shamir's search finds as families of critical points fixed by large diagonal subgroups of
+S_k × S_k, each a few numbers whatever k is. Here a family is a block pattern of
+Δ(S_{m₁} × … × S_{m_r}) (:mod:`arena.landscape.symmetric`) and a starting guess at k = 6;
+:func:`solve` finds the member at any k by damped Newton on the reduced system ∂F/∂x = 0 (a few
+unknowns), continued in k from k = 6 with a linear predictor, and :func:`classify` reads the full
+Hessian's spectrum off the isotypic blocks (:mod:`arena.landscape.isotypic`): a few small
+generalised eigenproblems instead of one k² × k² matrix.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import scipy.linalg as sl
+
+from arena.landscape.isotypic import hessian_blocks
+from arena.landscape.symmetric import SymmetricPoint, orbit_names, orbit_size
+
+
+@dataclass(frozen=True)
+class Family:
+    """``sizes(k)``: the blocks; ``start``: the unknowns' guess at k = 6 (the rows of the distinguished
+    blocks turned away from their teacher unit, the others near it)."""
+
+    name: str
+    isotropy: str
+    sizes: Callable[[int], tuple[int, ...]]
+    start: tuple[float, ...]
+    min_k: int = 6
+
+
+FAMILIES: dict[str, Family] = {
+    # p0, u01, u10, p1, q1
+    "s_k_minus_1": Family("s_k_minus_1", "ΔS_{k−1}", lambda k: (1, k - 1), (-0.6, 0.2, 0.3, 1.0, -0.05)),
+    # p0, q0, u01, u10, p1, q1
+    "s_2_x_s_k_minus_2": Family("s_2_x_s_k_minus_2", "Δ(S_2 × S_{k−2})", lambda k: (2, k - 2),
+                                (-0.65, 0.27, 0.27, 0.33, 0.9, -0.14)),
+    # p0, q0: every unit turned away from its teacher unit (W ≈ −I + 11ᵀ/k); F tends to a positive
+    # constant as k grows ("type II" in Arjevani & Field's terms)
+    "s_k": Family("s_k", "ΔS_k", lambda k: (k,), (-0.66, 0.33)),
+}
+
+GRAD_TOL = 1e-13  # ‖∇F‖ (Frobenius, full space) at which Newton stops
+FLOOR = 1e-10  # accepted when no step lowers ‖∇F‖ further (rounding grows with k)
+EIG_TOL = 1e-9  # |λ| below this is a zero eigenvalue (degenerate)
+
+
+@dataclass
+class Member:
+    """The family's critical point at k: unknowns ``x`` (:func:`orbit_names` order), F, ‖∇F‖."""
+
+    family: str
+    k: int
+    sizes: tuple[int, ...]
+    x: list[float]
+    loss: float
+    grad_norm: float
+    spectrum: list = field(default_factory=list)
+
+
+def _weights(sizes) -> np.ndarray:
+    return np.array([orbit_size(sizes, o) for o in orbit_names(sizes)], dtype=float)
+
+
+def grad_norm(sizes, g: np.ndarray) -> float:
+    """‖∇F(W)‖_F from the reduced gradient: ∇F = Σ_o (g_o/|o|) 1_o."""
+    return float(np.sqrt(np.sum(g * g / _weights(sizes))))
+
+
+def _state(sizes, x):
+    P = SymmetricPoint(sizes, x)
+    g = np.array(P.reduced_grad(), dtype=float)
+    return P, g, grad_norm(sizes, g)
+
+
+def newton(sizes, x0, *, iters: int = 100, tol: float = GRAD_TOL) -> np.ndarray:
+    """Newton on the reduced gradient: the plain step while it shrinks ‖∇F‖, else a
+    Levenberg–Marquardt step that does not raise F (so far from a member it descends)."""
+    x, mu, w = np.array(x0, dtype=float), 1e-6, _weights(sizes)
+    P, g, gn = _state(sizes, x)
+    for _ in range(iters):
+        if gn <= tol:
+            return x
+        H = np.array(P.reduced_hessian(), dtype=float)
+        for damping in (0.0, mu):
+            step = np.linalg.lstsq(H + damping * np.diag(w), -g, rcond=None)[0]
+            try:
+                P1, g1, gn1 = _state(sizes, x + step)
+                f0, f1 = P.loss(), P1.loss()
+            except (ValueError, ZeroDivisionError):
+                continue
+            if (damping == 0.0 and gn1 < 0.5 * gn) or (damping and f1 <= f0 + 1e-15 * max(1.0, abs(f0))):
+                x, P, g, gn = x + step, P1, g1, gn1
+                mu = max(mu / 4, 1e-14)
+                break
+        else:
+            mu *= 8
+            if mu > 1e6:  # no step helps: the float64 floor
+                break
+    if gn <= max(tol, FLOOR):
+        return x
+    raise ArithmeticError(f"Newton did not reach ‖∇F‖ <= {tol:g} for sizes {list(sizes)} (‖∇F‖ = {gn:.3g})")
+
+
+def solve(family: str | Family, k: int, *, tol: float = GRAD_TOL) -> Member:
+    """The family's critical point at k, continued from k = 6 (linear predictor in k)."""
+    return trace(family, [k], tol=tol)[0]
+
+
+def trace(family: str | Family, ks: list[int], *, tol: float = GRAD_TOL) -> list[Member]:
+    """The family's members at every k of ``ks``, from one continuation in k starting at k = 6."""
+    fam = FAMILIES[family] if isinstance(family, str) else family
+    if min(ks) < fam.min_k:
+        raise ValueError(f"family {fam.name} is constructed for k >= {fam.min_k}, got k={min(ks)}")
+    path = sorted(set(_path(fam.min_k, max(ks))) | set(ks))
+    xs = [newton(fam.sizes(path[0]), fam.start, tol=tol)]
+    for idx in range(1, len(path)):
+        guess = xs[-1]
+        if idx >= 2:
+            guess = xs[-1] + (xs[-1] - xs[-2]) * (path[idx] - path[idx - 1]) / (path[idx - 1] - path[idx - 2])
+        xs.append(newton(fam.sizes(path[idx]), guess, tol=tol))
+    out = []
+    for k in ks:
+        sizes, x = fam.sizes(k), xs[path.index(k)]
+        P, g, gn = _state(sizes, x)
+        out.append(Member(fam.name, k, sizes, [float(v) for v in x], float(P.loss()), gn))
+    return out
+
+
+def _path(k0: int, k: int) -> list[int]:
+    """k0, k0 + 1, ..., then steps of about 5%: a path along which the member moves little."""
+    ks = [k0]
+    while ks[-1] < k:
+        ks.append(min(k, ks[-1] + max(1, ks[-1] // 20)))
+    return ks
+
+
+@dataclass
+class Classification:
+    """The full Hessian's spectrum by isotypic block: (name, dimension of the irreducible, eigenvalues)."""
+
+    blocks: list
+    min_eig: float
+    index: int  # number of negative eigenvalues, with multiplicity
+    zero: int  # number of |λ| <= EIG_TOL, with multiplicity
+    kind: str  # "minimum", "saddle" or "degenerate"
+
+
+def classify(sizes, x, *, tol: float = EIG_TOL) -> Classification:
+    """The Hessian's eigenvalues at W(x), block by block (float64), and the point's type."""
+    blocks, index, zero, low = [], 0, 0, math.inf
+    for b in hessian_blocks(SymmetricPoint(sizes, x)):
+        ev = sl.eigh(np.array(b.C, dtype=float), np.array(b.G, dtype=float), eigvals_only=True)
+        blocks.append((b.name, b.dim, [float(v) for v in ev]))
+        index += b.dim * int((ev < -tol).sum())
+        zero += b.dim * int((abs(ev) <= tol).sum())
+        low = min(low, float(ev.min()))
+    kind = "degenerate" if zero else ("minimum" if index == 0 else "saddle")
+    return Classification(blocks, low, index, zero, kind)
