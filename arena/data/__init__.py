@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from typing import Any
 
 from arena.data.dataset import Dataset, binarize, fingerprint, standardize, subsample
@@ -64,7 +65,7 @@ def _load(text: str) -> Dataset:
 
     cfg = json.loads(text)
     name = str(cfg.get("name") or cfg.get("source"))
-    who = f"data {name}"
+    who = f"data {name}" + (f" ({Path(str(cfg['path'])).name})" if cfg.get("source") == "file" and cfg.get("path") else "")
     unknown = sorted(set(cfg) - KEYS)
     if unknown:
         raise ValueError(f"{who}: unknown keys {unknown}; known: {sorted(KEYS)}")
