@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-GROUPS = ("attacker", "defender", "setting", "budget", "referee", "logger", "launcher", "experiment")
+GROUPS = ("attacker", "defender", "setting", "data", "budget", "referee", "logger", "launcher", "experiment")
 
 
 class ConfigError(ValueError):
