@@ -4,7 +4,8 @@ Every match on fixed data checks the defender's assumptions on the data themselv
 (``result.json``'s ``data_assumptions``), whatever the attacker did. One row per (data set,
 defender): the promise, each assumption's outcome (``✓`` proved, ``✓?`` holds numerically,
 ``✗`` proved to fail, ``✗?`` fails without proof, ``?`` undecided) and whether the guarantee
-applies: ``yes`` (every assumption holds), ``no`` (one provably fails) or ``unknown``.
+applies: ``yes`` (every assumption holds), ``no`` (one provably fails), ``unknown``, or ``-`` for a
+defender that promises nothing.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def rows(out_dir: str | Path) -> list[dict[str, Any]]:
             seen[key] = {"data": data["name"], "n": data["n"], "d": data["d"], "fingerprint": data["fingerprint"],
                          "defender": r["defender"], "promise": (r.get("guarantee") or {}).get("promise"),
                          "assumptions": [{k: c.get(k) for k in ("name", "holds", "proved")} for c in checks],
-                         "applies": applies(checks)}
+                         "applies": applies(checks) if (r.get("guarantee") or {}).get("promise") else "-"}
         except (OSError, json.JSONDecodeError, KeyError, TypeError):
             continue
     return sorted(seen.values(), key=lambda row: (row["data"], row["defender"]))
