@@ -52,3 +52,22 @@ def stamp(claim: Any, data: Dataset | None) -> None:
     """Record the data set's name and fingerprint in the claim (claim.json's ``data`` entry)."""
     if data is not None:
         claim.extra["data"] = {"name": data.name, "fingerprint": data.fingerprint, "n": data.n, "d": data.d}
+
+
+_CHECKED: dict[str, list[dict[str, Any]]] = {}  # per process: a grid repeats (defender, data) per attacker
+
+
+def checks_on_data(guarantee: Any, setting: Any, data: Dataset, check: Any) -> list[dict[str, Any]]:
+    """``check(guarantee, setting, X, y)`` on the fixed data, once per (guarantee, setting, data) in
+    this process (a realizability check trains networks; every attacker of a grid would repeat it)."""
+    import copy
+    import json
+
+    promise = guarantee.to_dict() if hasattr(guarantee, "to_dict") else None
+    key = json.dumps([promise, setting.to_config(), data.fingerprint], sort_keys=True, default=str)
+    if guarantee is None or promise is None or key not in _CHECKED:
+        result = check(guarantee, setting, *data.tensors())
+        if promise is None:
+            return result
+        _CHECKED[key] = result
+    return copy.deepcopy(_CHECKED[key])

@@ -12,6 +12,10 @@ Outcomes (docs/design.md, glossary):
 * ``incompatible``: the attacker does not apply to the defended setting (with its reason);
 * ``error``: a crash; the traceback is kept in ``result.json`` and ``traceback.txt``.
 
+On a fixed data set (``spec.data``, :mod:`arena.data`) the network is built for the data's input
+dimension, the guarantee's assumptions are checked on the data (``data_assumptions``), an attacker
+without ``fixed_data = True`` is ``incompatible``, and a claim on other data is ``invalid``.
+
 The folder gets ``result.json`` (outcome, evidence, resolved config, seeds, versions, timings) and
 the best claim with its verdict (``claim.json``, ``claim.safetensors``, ``verdict.json``).
 """
@@ -34,7 +38,7 @@ from arena.game.budget import Budget
 from arena.game.enforce import run_attack
 from arena.claims import Claim, save_claim
 from arena.data import load_data
-from arena.data.bind import claim_problem, data_applies, fit_setting, stamp
+from arena.data.bind import checks_on_data, claim_problem, data_applies, fit_setting, stamp
 from arena.engine.population import resolve_device
 from arena.referee.judge import RefereeConfig, Verdict, judge_safely
 from arena.search import basins
@@ -239,7 +243,7 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
 
         if data is not None:  # which theorems apply to this data set, whatever the attacker
             t = time.perf_counter()
-            result["data_assumptions"] = check_assumptions_on(guarantee, defended, *data.tensors())
+            result["data_assumptions"] = checks_on_data(guarantee, defended, data, check_assumptions_on)
             timings["data_assumptions"] = time.perf_counter() - t
         ok, why = data_applies(attacker, data)
         if ok:

@@ -52,3 +52,10 @@ def test_bad_data_config_is_one_line_before_any_match(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == "error: data=file needs data.path=<a .csv, .npz or .safetensors file>"
     assert not (tmp_path / "matches").exists()
+
+
+def test_misspelt_data_name_lists_the_data_sets(tmp_path):
+    proc = run_arena("data=breast_cancr", "logger=none", f"out_dir={tmp_path}")
+    assert proc.returncode == 2
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: data=breast_cancr: no data named 'breast_cancr'; available: ") and "breast_cancer" in line
