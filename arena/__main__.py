@@ -36,6 +36,12 @@ def hydra_main() -> None:
     def app(cfg: DictConfig) -> None:
         from arena.game import tournament
 
+        if cfg.get("basins"):  # experiment=real_data: bad-basin rates on real data, not a tournament
+            from arena.data.sweep import run_basins
+            from arena.game.validate import or_exit as exit_on_bad_sweep
+
+            exit_on_bad_sweep(run_basins, cfg)
+            return
         if cfg.get("sweep"):  # experiment=safran_shamir: a hit-rate sweep, not a tournament
             from arena.game.sweep import run_sweep
 

@@ -120,7 +120,9 @@ class Attacker(Protocol):
     most ``budget.max_claims`` claims whose ``setting`` is ``setting.to_config()``, with CPU tensors.
     It may also be a generator that yields them, or hand them over with ``budget.submit(claim)``:
     claims handed over before the budget's deadline are kept when the arena stops the attack.
-    ``guarantee`` may be None when no defender is involved.
+    ``guarantee`` may be None when no defender is involved. An attacker that also plays a fixed
+    data set (``data=breast_cancer``, :mod:`arena.data`) declares ``fixed_data = True`` and receives
+    it as ``attack(..., data=dataset)``; without the attribute it chooses its own data.
     """
 
     name: ClassVar[str]

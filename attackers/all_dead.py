@@ -19,6 +19,10 @@ through one live chain of units, :func:`arena.assumptions.affine_witness`; for t
 last layer is refit by least squares). Works for neurons with a dead region (relu, leaky_relu with
 slope 0, relu_power, smooth_relu); the helpers come from :mod:`arena.attackers.dead_relu`.
 
+The construction needs no say over the data (both labels present is enough), so it also plays
+fixed data sets (``python -m arena attacker=all_dead defender=none data=breast_cancer``; :mod:`arena.data`):
+one claim on those data.
+
 Run: ``python -m arena attacker=all_dead defender=none``
 """
 from __future__ import annotations
@@ -33,6 +37,7 @@ import torch
 from arena.assumptions import affine_witness, linear_separability
 from arena.game.budget import Budget
 from arena.claims import Claim
+from arena.data import Dataset
 from arena.landscape.losses import Loss
 from arena.landscape.setting import Params, Setting
 from arena.protocols import ensure_applies, require_int, require_number
@@ -151,6 +156,7 @@ class AllDead(PluginConfig):
     dead_margin: float = 0.5
 
     name: ClassVar[str] = "all_dead"
+    fixed_data: ClassVar[bool] = True  # every unit dead on any data: the data need not be chosen
 
     def __post_init__(self) -> None:
         if self.dataset not in DATASETS:
@@ -163,9 +169,12 @@ class AllDead(PluginConfig):
         return (not why), why
 
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
-               device: str = "cpu") -> list[Claim]:
-        """Closed-form construction (float64, CPU; ``device`` is not needed)."""
+               device: str = "cpu", data: Dataset | None = None) -> list[Claim]:
+        """Closed-form construction (float64, CPU; ``device`` is not needed); on ``data`` when given."""
         ensure_applies(self, setting, guarantee)
+        if data is not None:
+            return [all_dead_claim(setting, data.X.copy(), data.y.copy(), np.random.default_rng(int(seed)),
+                                   attacker=self.name, seed=seed, config=self.config(), dead_margin=self.dead_margin)]
         count = 1 if self.dataset == "notes" else min(budget.datasets, budget.max_claims)
         claims = []
         d = setting.mlp.input_dim

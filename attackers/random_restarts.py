@@ -8,6 +8,10 @@ float64, and submits the converged points of highest loss, each with the best po
 run as its witness. It is the empirical probe of every guarantee ("does plain training ever get
 stuck?"), in the spirit of the experiments in Safran & Shamir, ICML 2018 (arXiv 1712.08968).
 
+On a fixed data set (``python -m arena attacker=random_restarts defender=none data=breast_cancer``;
+:mod:`arena.data`) it trains on those data instead of generating any: one population of
+``budget.restarts`` restarts.
+
 Run: ``python -m arena attacker=random_restarts defender=none``
 """
 from __future__ import annotations
@@ -21,6 +25,7 @@ import torch
 
 from arena.game.budget import Budget
 from arena.claims import Claim
+from arena.data import Dataset
 from arena.engine.lightning import fit_population
 from arena.engine.population import PopulationResult, polish_lbfgs, train_population
 from arena.landscape.setting import Setting
@@ -42,6 +47,7 @@ class RandomRestarts(PluginConfig):
     """
 
     name: ClassVar[str] = "random_restarts"
+    fixed_data: ClassVar[bool] = True  # trains on whatever data it is given (arena.data)
 
     n: int = 16
     lr: float = 0.02
@@ -65,20 +71,25 @@ class RandomRestarts(PluginConfig):
         return True, ""
 
     def attack(self, setting: Setting, guarantee: Guarantee | None, budget: Budget, seed: int,
-               device: str = "cpu") -> list[Claim]:
+               device: str = "cpu", data: Dataset | None = None) -> list[Claim]:
+        """``data``: a fixed data set to train on (one population); None: ``budget.datasets`` generated ones."""
         rng = np.random.default_rng(seed)
         gen = torch.Generator().manual_seed(seed)
         found: list[tuple[float, Claim]] = []
-        for dataset in range(budget.datasets):
-            Xn, yn, _, _ = separable_dataset(self.n, setting.input_dim, rng)
-            X = torch.tensor(Xn, dtype=torch.float64)
-            y = torch.tensor(yn, dtype=torch.float64)
+        for dataset in range(budget.datasets if data is None else 1):
+            if data is None:
+                Xn, yn, _, _ = separable_dataset(self.n, setting.input_dim, rng)
+                X = torch.tensor(Xn, dtype=torch.float64)
+                y = torch.tensor(yn, dtype=torch.float64)
+            else:
+                X, y = data.tensors()
             per = -(-budget.restarts // len(self.init_scales))
             inits = [setting.init_params(per, generator=gen, scale=s) for s in self.init_scales]
             params = {k: torch.cat([p[k] for p in inits])[: budget.restarts] for k in setting.param_shapes}
             trained = self._train(setting, X, y, params, budget, device)
             polished = polish_lbfgs(setting, X, y, trained.params, max_iter=300, device=device).cpu()
-            basins.report(setting, X, y, polished.params, label=f"random_restarts dataset {dataset}")
+            basins.report(setting, X, y, polished.params,
+                          label=f"random_restarts {'dataset ' + str(dataset) if data is None else 'data ' + data.name}")
             loss, gnorm = polished.loss, polished.grad_norm
             best = polished.best()
             ok = torch.isfinite(loss) & (gnorm < self.converged_grad) & (loss > loss[best] + self.min_gap)

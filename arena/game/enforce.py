@@ -51,15 +51,19 @@ class AttackRun:
         return {"stopped": self.stopped, "seconds": round(self.seconds, 3), "claims": len(self.claims), **self.spent}
 
 
-def run_attack(attacker: Any, setting: Any, guarantee: Any, budget: Budget, seed: int, device: str) -> AttackRun:
-    """Call ``attacker.attack`` within ``budget``; exceptions other than the deadline propagate."""
+def run_attack(attacker: Any, setting: Any, guarantee: Any, budget: Budget, seed: int, device: str,
+               data: Any = None) -> AttackRun:
+    """Call ``attacker.attack`` within ``budget``; exceptions other than the deadline propagate.
+
+    ``data``: a fixed :class:`arena.data.Dataset`, passed as ``attack(..., data=data)`` (only then)."""
     budget.start_clock()
     limits = engine_limits.Limits(restarts=budget.restarts, steps=budget.steps, deadline=budget.deadline)
     start = time.monotonic()
     stopped = None
     with engine_limits.active(limits), _alarm(budget):
         try:
-            for claim in attacker.attack(setting, guarantee, budget, seed, device) or []:
+            extra = {} if data is None else {"data": data}
+            for claim in attacker.attack(setting, guarantee, budget, seed, device, **extra) or []:
                 budget.submit(claim)
                 if budget.expired():
                     stopped = "deadline"

@@ -34,6 +34,7 @@ def collect(out_dir: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
                 "gap": (r.get("verdict") or {}).get("gap"),
                 "proof": r.get("proof") is True,
                 **({"stopped_at": r["stopped_at"]} if r.get("stopped_at") else {}),
+                **({"data": r["data"]["name"], "data_fingerprint": r["data"]["fingerprint"]} if r.get("data") else {}),
                 "match_dir": str(path.parent),
                 **({"bad_basin": _basin_cell(r["bad_basin"])} if r.get("bad_basin") else {}),
             })
@@ -191,8 +192,12 @@ def write(out_dir: str | Path, sort: str = "broken") -> dict[str, Any]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     board["necessity"] = necessity.build(out_dir)
+    from arena.data import table as data_table
     from arena.game.atomic import write_json, write_text
 
+    board["data_assumptions"] = data_table.rows(out_dir)  # which guarantees apply to each fixed data set
     write_json(out_dir / "leaderboard.json", board)
-    write_text(out_dir / "leaderboard.md", render_markdown(board) + "\n" + necessity.render_markdown(board["necessity"]))
+    data_md = data_table.render_markdown(board["data_assumptions"])
+    write_text(out_dir / "leaderboard.md", render_markdown(board) + "\n" + necessity.render_markdown(board["necessity"])
+               + ("\n" + data_md if data_md else ""))
     return board

@@ -12,6 +12,10 @@ Outcomes (docs/design.md, glossary):
 * ``incompatible``: the attacker does not apply to the defended setting (with its reason);
 * ``error``: a crash; the traceback is kept in ``result.json`` and ``traceback.txt``.
 
+On a fixed data set (``spec.data``, :mod:`arena.data`) the network is built for the data's input
+dimension, the guarantee's assumptions are checked on the data (``data_assumptions``), an attacker
+without ``fixed_data = True`` is ``incompatible``, and a claim on other data is ``invalid``.
+
 The folder gets ``result.json`` (outcome, evidence, resolved config, seeds, versions, timings) and
 the best claim with its verdict (``claim.json``, ``claim.safetensors``, ``verdict.json``).
 """
@@ -33,6 +37,8 @@ from arena.game import atomic
 from arena.game.budget import Budget
 from arena.game.enforce import run_attack
 from arena.claims import Claim, save_claim
+from arena.data import load_data
+from arena.data.bind import checks_on_data, claim_problem, data_applies, fit_setting, stamp
 from arena.engine.population import resolve_device
 from arena.referee.judge import RefereeConfig, Verdict, judge_safely
 from arena.search import basins
@@ -52,6 +58,7 @@ class MatchSpec:
     budget: dict[str, Any] = field(default_factory=dict)
     referee: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    data: dict[str, Any] | None = None  # a fixed data set's node (arena.data); None: the attacker's choice
 
     @property
     def setting_name(self) -> str:
@@ -59,11 +66,13 @@ class MatchSpec:
 
     @property
     def match_id(self) -> str:
-        return f"{self.attacker['name']}__{self.defender['name']}__{self.setting_name}__s{self.seed}"
+        data = f"__{self.data.get('name', 'data')}" if self.data else ""
+        return f"{self.attacker['name']}__{self.defender['name']}__{self.setting_name}{data}__s{self.seed}"
 
     def config(self) -> dict[str, Any]:
-        return {"attacker": self.attacker, "defender": self.defender, "setting": self.setting,
-                "budget": self.budget, "referee": self.referee, "seed": self.seed}
+        cfg = {"attacker": self.attacker, "defender": self.defender, "setting": self.setting,
+               "budget": self.budget, "referee": self.referee, "seed": self.seed}
+        return {**cfg, "data": self.data} if self.data else cfg  # synthetic: hashes as before
 
     def config_hash(self) -> str:
         text = json.dumps(self.config(), sort_keys=True, default=str)
@@ -155,8 +164,13 @@ def check_assumptions(guarantee: Any, setting: Setting, claim: Claim) -> list[di
 
     ``holds`` is True, False or None (undecided); a crashed check is ``holds: None, proved: false``.
     """
-    X = claim.X.to(torch.float64)
-    y = claim.y.to(torch.float64)
+    return check_assumptions_on(guarantee, setting, claim.X, claim.y)
+
+
+def check_assumptions_on(guarantee: Any, setting: Setting, X: torch.Tensor, y: torch.Tensor) -> list[dict[str, Any]]:
+    """:func:`check_assumptions` on data X [n, d], y [n] (e.g. a fixed data set, before any claim)."""
+    X = X.to(torch.float64)
+    y = y.to(torch.float64)
     checks = []
     for assumption in getattr(guarantee, "assumptions", None) or []:
         try:
@@ -215,6 +229,13 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         budget = Budget.from_config(spec.budget)
         referee_cfg = RefereeConfig.from_mapping(spec.referee)  # probe seed: fresh per judgement, not the match's
         base = Setting.from_config({k: v for k, v in spec.setting.items() if k != "name"})
+        data = load_data(spec.data)  # None: the attacker chooses the data
+        if data is not None:
+            result["data"] = data.summary()
+            base, why = fit_setting(base, data)
+            if base is None:
+                result.update(outcome="incompatible", reason=why)
+                return _finish(result, match_dir, timings, started)
         t = time.perf_counter()
         defended = defender.defend(base)
         guarantee = defender.guarantee(base)
@@ -224,13 +245,19 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         result["guarantee"] = _guarantee_dict(guarantee)
         from arena.protocols import applies as attacker_applies
 
-        ok, why = attacker_applies(attacker, defended, guarantee)
+        if data is not None:  # which theorems apply to this data set, whatever the attacker
+            t = time.perf_counter()
+            result["data_assumptions"] = checks_on_data(guarantee, defended, data, check_assumptions_on)
+            timings["data_assumptions"] = time.perf_counter() - t
+        ok, why = data_applies(attacker, data)
+        if ok:
+            ok, why = attacker_applies(attacker, defended, guarantee)
         if not ok:
             result.update(outcome="incompatible", reason=why)
             return _finish(result, match_dir, timings, started)
         t = time.perf_counter()
         with basins.recording() as populations:  # restart end points the attacker reports, if any
-            attack = run_attack(attacker, defended, guarantee, budget, spec.seed, str(dev))
+            attack = run_attack(attacker, defended, guarantee, budget, spec.seed, str(dev), data=data)
         claims = attack.claims
         result["budget_spent"] = attack.report()
         if attack.stopped:  # the clock, not the attacker, ended the attack
@@ -244,6 +271,8 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         for claim in claims[: budget.max_claims]:
             if not same_setting(claim.setting, defended):
                 v = Verdict("invalid", ["the claim's setting is not the defended setting"], {}, {})
+            elif claim_problem(claim, data):
+                v = Verdict("invalid", [claim_problem(claim, data)], {}, {})
             else:  # judged in the user's own setting: nothing is instantiated from the claim
                 v = judge_safely(claim, referee_cfg, device=str(dev), setting=defended)
             judged.append((claim, v))
@@ -288,6 +317,7 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
             if v.verdict != "invalid":
                 # whether the failed attempt was in scope: the guarantee's assumptions on its data
                 result["assumption_checks"] = check_assumptions(guarantee, defended, claim)
+        stamp(claim, data)  # the data set's name and fingerprint travel with the claim
         save_claim(claim, match_dir / "claim.json")
         _write_json(match_dir / "verdict.json", v.to_dict())
         result["verdict"] = v.to_dict()

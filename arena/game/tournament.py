@@ -20,6 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from arena.data import node as data_node
 from arena.game import leaderboard, wandb_log
 from arena.game.match import MatchSpec, finished_result, run_match
 from arena.plain import plain
@@ -31,7 +32,7 @@ def spec_from_cfg(cfg: DictConfig) -> MatchSpec:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed must be an integer, got {seed!r}")
     return MatchSpec(attacker=plain(cfg.attacker), defender=plain(cfg.defender), setting=plain(cfg.setting),
-                     budget=plain(cfg.budget), referee=plain(cfg.referee), seed=seed)
+                     budget=plain(cfg.budget), referee=plain(cfg.referee), seed=seed, data=data_node(cfg.get("data")))
 
 
 def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
@@ -121,9 +122,9 @@ def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
         nodes[group] = {name: plain(cfg[group]) if group in arguments else
                         plain(compose(config_name="config", overrides=[f"{group}={name}"])[group])
                         for name in _options(group, plain(wanted))}
-    # the budget and referee as given on the command line (budget.seconds=..., too)
-    budget, referee = plain(cfg.budget), plain(cfg.referee)
-    return [MatchSpec(attacker=a, defender=d, setting=s, budget=budget, referee=referee, seed=seed)
+    # the budget, referee and data as given on the command line (budget.seconds=..., data=..., too)
+    budget, referee, data = plain(cfg.budget), plain(cfg.referee), data_node(cfg.get("data"))
+    return [MatchSpec(attacker=a, defender=d, setting=s, budget=budget, referee=referee, seed=seed, data=data)
             for s in nodes["setting"].values() for d in nodes["defender"].values()
             for a in nodes["attacker"].values() for seed in seeds]
 

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-GROUPS = ("attacker", "defender", "setting", "budget", "referee", "logger", "launcher", "experiment")
+GROUPS = ("attacker", "defender", "setting", "data", "budget", "referee", "logger", "launcher", "experiment")
 
 
 class ConfigError(ValueError):
@@ -95,6 +95,7 @@ def check_run(cfg: Mapping[str, Any]) -> None:
 
 def check_specs(specs: Iterable[Any]) -> None:
     """Build what each match would build first (plugins, setting, budget, referee); ConfigError if one fails."""
+    from arena.data import load_data
     from arena.game.budget import Budget
     from arena.game.registry import instantiate_plugin
     from arena.landscape.setting import Setting
@@ -115,6 +116,8 @@ def check_specs(specs: Iterable[Any]) -> None:
 
     for spec in specs:
         once("budget", spec.budget, Budget.from_config)
+        if spec.data:  # a fixed data set loads (file, labels, sizes) before the first match
+            once("data", spec.data, load_data)
         once("referee", spec.referee, lambda n: RefereeConfig.from_mapping({**n, "seed": 0}))
         once(f"setting {spec.setting_name}", spec.setting,
              lambda n: Setting.from_config({k: v for k, v in n.items() if k != "name"}))

@@ -1,0 +1,238 @@
+"""Bad basins on real data: ``python -m arena experiment=real_data``.
+
+For every data set × neuron × depth × width of the ``basins`` node it trains ``restarts`` standard
+initialisations (PyTorch's fan-in uniform init) of the network ``d-[width]*depth-1`` with full-batch
+Adam, polishes them with batched L-BFGS in float64, counts the restarts that end in a bad local
+minimum by the arena's cheap test (:func:`arena.search.basins.judge_population`: converged, no
+saturated unit, Hessian PSD where it is computed, loss above the cell's best) and hands the worst
+converged end point above the best to the referee. It writes
+
+* ``<out_dir>/basins.csv``: ``data, neuron, depth, width, params, restarts, bad, rate, ci_low,
+  ci_high, best_loss, worst_bad_loss, verdict, proof`` (rate and its 95% Wilson interval as
+  fractions; ``verdict``/``proof``: the referee on the worst candidate, empty when there is none);
+* ``<out_dir>/basins.json``: the rows, the basin test's details per cell and the data sets;
+* ``<out_dir>/assumptions.md``: per data set, the data assumptions (linear separability with its
+  LP certificate, distinct inputs) checked on the data;
+* ``<out_dir>/basins.png`` (rate against width, one panel per data set, one line per neuron and
+  depth; needs matplotlib) and ``<out_dir>/basins.md``, the report page holding both tables.
+
+Cells run in ``basins.workers`` processes, one thread each.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+COLUMNS = ("data", "neuron", "depth", "width", "params", "restarts", "bad", "rate", "ci_low", "ci_high",
+           "best_loss", "worst_bad_loss", "verdict", "proof")
+DATA_ASSUMPTIONS = ("data_linearly_separable", "data_linearly_separable_through_origin", "inputs_distinct",
+                    "inputs_distinct_in_one_coordinate")
+
+
+def data_node(name: str) -> dict[str, Any]:
+    """The ``conf/data/<name>.yaml`` node (the package's configs)."""
+    import yaml
+    from importlib.resources import files
+
+    path = files("arena.conf").joinpath("data", f"{name}.yaml")
+    if not path.is_file():
+        raise ValueError(f"basins.data: no data set named {name!r}")
+    return yaml.safe_load(path.read_text())
+
+
+def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node: dict[str, Any]) -> dict[str, Any]:
+    """One cell: train, polish, count bad basins, judge the worst candidate; a CSV row + details."""
+    import torch
+
+    from arena.claims import Claim
+    from arena.data import load_data
+    from arena.engine.population import polish_lbfgs, train_population
+    from arena.landscape.setting import Setting
+    from arena.referee.judge import judge_safely
+    from arena.search.basins import Population, judge_population, wilson
+
+    torch.set_num_threads(1)
+    t = time.process_time()
+    data = load_data(data_cfg)
+    X, y = data.tensors()
+    setting = Setting.from_config({"network": {"input_dim": data.d, "hidden": [width] * depth, "neuron": neuron},
+                                   "loss": node.get("loss", "quadratic_hinge")})
+    K, seed = int(node["restarts"]), int(node.get("seed", 0))
+    gen = torch.Generator().manual_seed(seed * 1_000_003 + 1000 * width + 10 * depth + len(neuron))
+    start = setting.init_params(K, generator=gen)
+    trained = train_population(setting, X, y, start, steps=int(node["steps"]), lr=float(node["lr"]),
+                               optimizer=str(node.get("optimizer", "adam")), device="cpu")
+    polished = polish_lbfgs(setting, X, y, trained.params, max_iter=int(node.get("polish_iters", 300)), device="cpu")
+    census = judge_population(Population(setting, X, y, polished.params, label=f"{data.name} {neuron} {depth}x{width}"))
+    low, high = wilson(census["bad"], K)
+    row = {"data": data.name, "neuron": neuron, "depth": depth, "width": width, "params": setting.num_params,
+           "restarts": K, "bad": census["bad"], "rate": census["bad"] / K, "ci_low": low, "ci_high": high,
+           "best_loss": census["best_loss"], "worst_bad_loss": max(census["bad_losses"], default=None),
+           "verdict": None, "proof": None}
+    candidate = _worst_candidate(polished, census["best_loss"])
+    if candidate is not None:
+        theta = {k: v[candidate].clone() for k, v in polished.params.items()}
+        witness = {k: v[int(torch.nan_to_num(polished.loss, nan=math.inf).argmin())].clone()
+                   for k, v in polished.params.items()}
+        claim = Claim(setting.to_config(), X, y, theta, witness=witness, attacker="real_data sweep", seed=seed)
+        verdict = judge_safely(claim, dict(node.get("referee") or {}), device="cpu", setting=setting)
+        row.update(verdict=verdict.verdict, proof=verdict.evidence.get("proof") is True)
+        census["judged"] = {"restart": candidate, "loss": float(polished.loss[candidate]),
+                            "reasons": verdict.reasons[:3]}
+    return {"row": row, "census": census, "cpu_seconds": time.process_time() - t}
+
+
+def _worst_candidate(polished: Any, best: float, grad_tol: float = 1e-6, gap: float = 1e-3) -> int | None:
+    """The restart of highest loss among the converged ones above the best (None: there is none)."""
+    import torch
+
+    loss = torch.nan_to_num(polished.loss, nan=-math.inf)
+    ok = torch.isfinite(loss) & (polished.grad_norm <= grad_tol) & (loss >= best + gap * max(1.0, abs(best)))
+    if not bool(ok.any()):
+        return None
+    return int(torch.where(ok, loss, torch.full_like(loss, -math.inf)).argmax())
+
+
+def data_assumptions(data_cfg: dict[str, Any]) -> dict[str, Any]:
+    """The data assumptions of :data:`DATA_ASSUMPTIONS` on one data set (no network involved)."""
+    import torch
+
+    from arena.assumptions import make_assumption
+    from arena.data import load_data
+    from arena.landscape.setting import Setting
+
+    data = load_data(data_cfg)
+    X, y = data.tensors()
+    setting = Setting.from_config({"network": {"input_dim": data.d, "hidden": [1], "neuron": "relu"}})
+    checks = {}
+    for name in DATA_ASSUMPTIONS:
+        res = make_assumption(name).check(setting, X.to(torch.float64), y)
+        checks[name] = {"holds": res.holds, "proved": bool(getattr(res, "proved", False))}
+    return {"data": data.name, "n": data.n, "d": data.d, "fingerprint": data.fingerprint, "checks": checks}
+
+
+def run_basins(cfg: Any) -> list[dict[str, Any]]:
+    """Run the ``basins`` node of ``cfg``; write the files under ``cfg.out_dir``; returns the cells."""
+    from arena.plain import plain
+
+    node = plain(cfg.basins)
+    names, neurons = list(node["data"]), [str(n) for n in node["neurons"]]
+    widths, depths = [int(w) for w in node["widths"]], [int(d) for d in node["depths"]]
+    workers = int(node.get("workers", 1))
+    if not names or not neurons or not widths or not depths or min(widths + depths) < 1 or workers < 1:
+        raise ValueError("basins: data, neurons, widths and depths must be non-empty (positive sizes); workers >= 1")
+    for key in ("restarts", "steps"):
+        if isinstance(node.get(key), bool) or not isinstance(node.get(key), int) or node[key] < 1:
+            raise ValueError(f"basins.{key} must be a positive integer, got {node.get(key)!r}")
+    nodes = {name: data_node(name) for name in names}
+    cells = [(nodes[n], neuron, depth, width) for n in names for neuron in neurons for depth in depths for width in widths]
+    cells.sort(key=lambda c: -c[3] * c[2])  # largest first: the pool ends with small cells
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    if workers == 1:
+        results = [run_cell(*c, node) for c in cells]
+        tables = [data_assumptions(nodes[n]) for n in names]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_cell, *c, node) for c in cells]
+            assumed = [pool.submit(data_assumptions, nodes[n]) for n in names]
+            results, tables = [f.result() for f in futures], [f.result() for f in assumed]
+    order = {n: i for i, n in enumerate(names)}
+    results.sort(key=lambda r: (order[r["row"]["data"]], r["row"]["neuron"], r["row"]["depth"], r["row"]["width"]))
+    rows = [r["row"] for r in results]
+    wall = time.time() - t0
+    write_csv(out / "basins.csv", rows)
+    (out / "basins.json").write_text(json.dumps({"config": node, "wall_seconds": wall, "data": tables,
+                                                 "cells": results}, indent=2, default=str) + "\n")
+    note = plot(out / "basins.png", rows)
+    page = render_page(rows, tables, node, wall, plotted=note is None)
+    (out / "basins.md").write_text(page)
+    (out / "assumptions.md").write_text(render_assumptions(tables))
+    print(page)
+    print(f"{len(rows)} cells, {node['restarts']} restarts each, {wall:.0f} s wall ({workers} worker(s)); "
+          f"{out / 'basins.csv'}" + (f"; {note}" if note else f", {out / 'basins.png'}"))
+    return results
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
+
+
+def render_rows(rows: list[dict[str, Any]]) -> str:
+    lines = ["| data | neuron | depth | width | params | bad / restarts | rate [95% CI] | best loss | worst bad loss | referee |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        worst = "-" if r["worst_bad_loss"] is None else f"{r['worst_bad_loss']:.6g}"
+        verdict = "-" if r["verdict"] is None else r["verdict"] + (" ✓" if r["proof"] else "")
+        lines.append(f"| {r['data']} | {r['neuron']} | {r['depth']} | {r['width']} | {r['params']} | {r['bad']} / "
+                     f"{r['restarts']} | {100 * r['rate']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}] | "
+                     f"{r['best_loss']:.6g} | {worst} | {verdict} |")
+    return "\n".join(lines)
+
+
+def render_assumptions(tables: list[dict[str, Any]]) -> str:
+    marks = {(True, True): "✓", (True, False): "✓?", (False, True): "✗", (False, False): "✗?"}
+    head = "| data | n × d | fingerprint | " + " | ".join(DATA_ASSUMPTIONS) + " |"
+    lines = ["## The data sets", "", "✓ proved, ✓? holds numerically, ✗ proved to fail, ✗? fails without proof, ? undecided.",
+             "", head, "|" + "---|" * (3 + len(DATA_ASSUMPTIONS))]
+    for t in tables:
+        cells = [marks.get((t["checks"][a]["holds"], t["checks"][a]["proved"]), "?") for a in DATA_ASSUMPTIONS]
+        lines.append(f"| {t['data']} | {t['n']} × {t['d']} | `{t['fingerprint'][:12]}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_page(rows: list[dict[str, Any]], tables: list[dict[str, Any]], node: dict[str, Any], wall: float,
+                plotted: bool) -> str:
+    """The report page (Markdown): settings, the data sets' assumptions, the cells, the plot."""
+    return "\n".join([
+        "# Bad basins on real data", "",
+        f"{node['restarts']} restarts per cell, full-batch {node.get('optimizer', 'adam')} (lr {node['lr']}, "
+        f"{node['steps']} steps) from PyTorch's standard initialisation, then L-BFGS in float64; loss "
+        f"{node.get('loss', 'quadratic_hinge')}. `bad`: converged minima above the cell's best loss by the arena's cheap "
+        "test; `referee`: the verdict on the worst converged point above the best (✓: proved). "
+        f"Wall time {wall:.0f} s.", "",
+        render_assumptions(tables), "## Cells", "", render_rows(rows), "",
+        *(["![bad-basin rate against width](basins.png)", ""] if plotted else [])])
+
+
+def plot(path: Path, rows: list[dict[str, Any]]) -> str | None:
+    """Rate against width with Wilson intervals: one panel per data set, one line per neuron and depth."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "plot skipped: matplotlib is not installed (pip install 'localmin-arena[report]')"
+    names = list(dict.fromkeys(r["data"] for r in rows))
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.6), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        lines: dict[tuple[str, int], list] = {}
+        for r in rows:
+            if r["data"] == name:
+                lines.setdefault((r["neuron"], r["depth"]), []).append(r)
+        for (neuron, depth), group in lines.items():
+            group.sort(key=lambda r: r["width"])
+            err = [[max(0.0, r["rate"] - r["ci_low"]) for r in group], [max(0.0, r["ci_high"] - r["rate"]) for r in group]]
+            ax.errorbar([r["width"] for r in group], [r["rate"] for r in group], yerr=err, marker="o", capsize=3,
+                        label=f"{neuron}, depth {depth}")
+        ax.set_xscale("log", base=2)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("width")
+        ax.set_title(name)
+    axes[0][0].set_ylabel("share of restarts in a bad minimum")
+    axes[0][-1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return None

@@ -1,0 +1,47 @@
+"""experiment=real_data: the bad-basin sweep's files, its rows and the data sets' assumption table."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from omegaconf import OmegaConf
+
+from arena.data.sweep import COLUMNS, data_assumptions, data_node, run_basins
+from arena.search.basins import wilson
+
+
+def test_iris_assumptions_on_the_data():
+    table = data_assumptions(data_node("iris"))
+    checks = table["checks"]
+    assert (table["n"], table["d"]) == (150, 4)
+    assert checks["data_linearly_separable"] == {"holds": True, "proved": True}  # setosa against the rest
+    assert checks["inputs_distinct"]["holds"] is False  # iris repeats a flower (rows 102 and 143)
+
+
+def test_a_small_sweep_writes_its_files(tmp_path):
+    cfg = OmegaConf.create({"out_dir": str(tmp_path), "basins": {
+        "data": ["iris"], "neurons": ["relu", "tanh"], "widths": [1, 2], "depths": [1], "restarts": 12,
+        "steps": 60, "lr": 0.05, "optimizer": "adam", "loss": "quadratic_hinge", "polish_iters": 100, "seed": 0,
+        "workers": 1, "referee": {"restarts": 8, "restart_steps": 200, "probe_random": 32}}})
+    run_basins(cfg)
+    rows = list(csv.DictReader((tmp_path / "basins.csv").open()))
+    assert tuple(rows[0]) == COLUMNS
+    assert [(r["neuron"], r["width"]) for r in rows] == [("relu", "1"), ("relu", "2"), ("tanh", "1"), ("tanh", "2")]
+    assert {r["params"] for r in rows} == {"7", "13"}  # 4·w + w + w + 1
+    for r in rows:
+        low, high = wilson(int(r["bad"]), 12)
+        assert float(r["rate"]) == pytest.approx(int(r["bad"]) / 12)
+        assert (float(r["ci_low"]), float(r["ci_high"])) == pytest.approx((low, high))
+        assert (r["worst_bad_loss"] == "") == (r["bad"] == "0")
+    saved = json.loads((tmp_path / "basins.json").read_text())
+    assert len(saved["cells"]) == 4 and saved["data"][0]["data"] == "iris"
+    assert "| iris | 150 × 4 |" in (tmp_path / "assumptions.md").read_text()
+    assert (tmp_path / "basins.md").read_text().startswith("# Bad basins on real data")
+
+
+def test_unknown_data_set_is_one_line(tmp_path):
+    cfg = OmegaConf.create({"out_dir": str(tmp_path), "basins": {"data": ["irsi"], "neurons": ["relu"], "widths": [1],
+                                                                 "depths": [1], "restarts": 4, "steps": 5, "lr": 0.1}})
+    with pytest.raises(ValueError, match="^basins.data: no data set named 'irsi'$"):
+        run_basins(cfg)
