@@ -89,14 +89,17 @@ def test_crashes_and_memory_hogs_become_errors_and_the_tournament_goes_on(tmp_pa
 
 def test_a_match_that_never_ends_is_killed_at_its_time_limit(tmp_path, hostile_site):
     # deaf_hang ignores the alarm and sleeps forever, so only the kill at budget.seconds + grace +
-    # referee_allowance_s (1 + 1 + 4 s after the match starts) can end it; it prints before its first
-    # sleep, milliseconds into the match
+    # referee_allowance_s (1 + 1 + 4 s after the match starts) can end it. How far the match got by
+    # then (on a busy machine it may not have reached the attack) changes nothing asserted here.
     out = tmp_path / "hang"
     proc = run_arena(f"out_dir={out}", "logger=none", "referee=fast", "budget=smoke", "budget.seconds=1",
                      "referee_allowance_s=4", "workers=1", "progress=false", "tournament.attackers=[deaf_hang]",
                      "tournament.defenders=[none]", env_extra={"PYTHONPATH": str(hostile_site)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     hang = _results(out)["deaf_hang"]
-    assert hang["outcome"] == "error" and hang["error_kind"] == "timeout" and "not listening" in hang["log_tail"]
-    assert "time limit of 6 s" in hang["reason"]
+    assert hang["outcome"] == "error" and hang["error_kind"] == "timeout"
+    assert hang["reason"] == "timeout: the match ran past its time limit of 6 s and was stopped"
+    log = next(out.glob("matches/deaf_hang__*")) / "worker.log"
+    written = log.read_bytes().decode("utf-8", "replace") if log.is_file() else ""
+    assert hang["log_tail"] == written[-4000:]  # whatever it wrote before the kill, if anything
     assert "0 played, 1 failed, 0 skipped" in proc.stdout
