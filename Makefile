@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all bench docs clean wheelhouse install-offline
+.PHONY: install run test test-all test-repeat bench docs clean wheelhouse install-offline
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	WANDB_MODE=offline $(PY) -m pytest -m "not slow" -q $(ARGS)
+
+# the default suite N times, beside LOAD busy processes pinned to the cores (.ci/repeat)
+N ?= 5
+LOAD ?= 0
+test-repeat: $(STAMP)
+	N=$(N) LOAD=$(LOAD) bash .ci/repeat
 
 test-all: $(STAMP)
 	WANDB_MODE=offline $(PY) -m pytest -q $(ARGS)

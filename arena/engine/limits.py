@@ -7,7 +7,7 @@ consults it, whoever called it and whatever it asked for:
 
 * ``restarts``: a population of more members is cut to its first ``restarts`` rows;
 * ``steps``: one call takes at most ``steps`` optimiser steps (L-BFGS: iterations);
-* ``deadline`` (``time.monotonic()`` seconds): a call past it stops at the next step and returns
+* ``deadline`` (seconds on :func:`arena.clock.now`): a call past it stops at the next step and returns
   the point reached, so an attack winds down instead of running on.
 
 Every clip is counted in :attr:`Limits.spent` (reported in ``result.json``). Outside an active
@@ -16,17 +16,18 @@ context nothing is limited, so the referee and direct users of the engine run as
 from __future__ import annotations
 
 import contextvars
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
+
+from arena import clock
 
 _ACTIVE: contextvars.ContextVar["Limits | None"] = contextvars.ContextVar("arena_engine_limits", default=None)
 
 
 @dataclass
 class Limits:
-    """Caps for engine calls; ``None`` leaves a cap off. ``deadline`` is on the ``time.monotonic`` clock."""
+    """Caps for engine calls; ``None`` leaves a cap off. ``deadline`` is on :func:`arena.clock.now`."""
 
     restarts: int | None = None
     steps: int | None = None
@@ -36,10 +37,10 @@ class Limits:
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (may be negative), or None without a deadline."""
-        return None if self.deadline is None else self.deadline - time.monotonic()
+        return None if self.deadline is None else self.deadline - clock.now()
 
     def expired(self) -> bool:
-        return self.deadline is not None and time.monotonic() >= self.deadline
+        return self.deadline is not None and clock.now() >= self.deadline
 
     def clip_restarts(self, k: int) -> int:
         if self.restarts is not None and k > self.restarts:

@@ -8,9 +8,10 @@ running after it is interrupted and keeps the claims it already handed over, by 
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass
 from typing import Any, Mapping
+
+from arena import clock
 
 
 @dataclass(frozen=True)
@@ -51,22 +52,22 @@ class Budget:
         return list(self._submitted)
 
     def start_clock(self, now: float | None = None) -> None:
-        """Start the ``seconds`` clock (``time.monotonic``); the arena does this before ``attack``."""
-        now = time.monotonic() if now is None else now
+        """Start the ``seconds`` clock (:func:`arena.clock.now`); the arena does this before ``attack``."""
+        now = clock.now() if now is None else now
         object.__setattr__(self, "_deadline", None if self.seconds is None else now + float(self.seconds))
 
     @property
     def deadline(self) -> float | None:
-        """``time.monotonic()`` value at which the attack's time is up (None: no clock running)."""
+        """:func:`arena.clock.now` value at which the attack's time is up (None: no clock running)."""
         return self._deadline
 
     def remaining(self) -> float | None:
         """Seconds left (may be negative), or None when unlimited or not started."""
-        return None if self._deadline is None else self._deadline - time.monotonic()
+        return None if self._deadline is None else self._deadline - clock.now()
 
     def expired(self) -> bool:
         """True once the wall-clock budget is spent: a polite attacker returns what it has."""
-        return self._deadline is not None and time.monotonic() >= self._deadline
+        return self._deadline is not None and clock.now() >= self._deadline
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any] | None) -> "Budget":

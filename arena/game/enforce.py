@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from arena import clock
 from arena.engine import limits as engine_limits
 from arena.game.budget import Budget
 
@@ -55,7 +55,7 @@ def run_attack(attacker: Any, setting: Any, guarantee: Any, budget: Budget, seed
     """Call ``attacker.attack`` within ``budget``; exceptions other than the deadline propagate."""
     budget.start_clock()
     limits = engine_limits.Limits(restarts=budget.restarts, steps=budget.steps, deadline=budget.deadline)
-    start = time.monotonic()
+    start = clock.now()
     stopped = None
     with engine_limits.active(limits), _alarm(budget):
         try:
@@ -68,13 +68,13 @@ def run_attack(attacker: Any, setting: Any, guarantee: Any, budget: Budget, seed
             stopped = "interrupted"
     if stopped is None and limits.spent["stopped_at_deadline"]:
         stopped = "deadline"
-    return AttackRun(budget.submitted, stopped, time.monotonic() - start, dict(limits.spent))
+    return AttackRun(budget.submitted, stopped, clock.now() - start, dict(limits.spent))
 
 
 @contextmanager
 def _alarm(budget: Budget) -> Iterator[None]:
     """Raise BudgetExhausted in the main thread ``grace`` seconds after the deadline."""
-    remaining = budget.remaining()
+    remaining = budget.remaining()  # read on arena.clock; the timer itself runs in real seconds
     usable = remaining is not None and threading.current_thread() is threading.main_thread() \
         and hasattr(signal, "setitimer")
     if not usable:

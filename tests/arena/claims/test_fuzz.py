@@ -1,10 +1,14 @@
 """Hostile claim files: never a crash, a hang or unbounded memory; always ``invalid`` or a one-line refusal.
 
 Hypothesis mutates a valid claim (its JSON, its tensors, the raw bytes of its safetensors file);
-every example must end within the per-example deadline as a :class:`ClaimFileError` or a verdict
+every example must end as a :class:`ClaimFileError` or a verdict
 (mutations that keep the claim valid may get any verdict), and a referee crash caught by
 ``judge_safely`` counts as a failure here: validation must name the problem first. The default run
 keeps to a few seconds; ``-m slow`` runs the same properties on many more examples.
+
+What bounds the referee's work is its own caps (``CHEAP`` below), not a clock: the per-example
+deadline of two minutes only turns a hang into a failure. Examples take milliseconds to a few
+seconds, depending on the machine and its load, so a tighter deadline would race them.
 """
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ from arena.referee.judge import VERDICTS, judge_safely
 
 CHEAP = {"restarts": 0, "probe_random": 8, "probe_descent_steps": 2, "probe_descent_starts": 1,
          "probe_radii": [0.1, 0.01, 0.001], "polish_iters": 5, "max_path_evaluations": 1e6}
-FAST = settings(max_examples=12, deadline=timedelta(seconds=5), derandomize=True, database=None,
+FAST = settings(max_examples=12, deadline=timedelta(seconds=120), derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 SLOW = settings(FAST, max_examples=300, derandomize=False)
 

@@ -1,4 +1,9 @@
-"""The budget is enforced by the arena: the engine clips and stops, a slow attack keeps what it handed over."""
+"""The budget is enforced by the arena: the engine clips and stops, a slow attack keeps what it handed over.
+
+Deadlines are driven by a scripted clock (:class:`TickingClock` in place of :func:`arena.clock.now`),
+never by racing real work against wall-clock time: a step ends when the clock says so, on any
+machine. Only the ``SIGALRM`` backstop needs real seconds, and the attacks it stops loop forever.
+"""
 from __future__ import annotations
 
 import time
@@ -7,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from arena import clock
 from arena.engine import limits
 from arena.engine.population import polish_lbfgs, train_population
 from arena.game.budget import Budget
@@ -25,6 +31,32 @@ def setting():
     return Setting.from_config(SETTING)
 
 
+class TickingClock:
+    """A clock that moves only when read: each reading is ``tick`` seconds after the previous one."""
+
+    def __init__(self, tick: float) -> None:
+        self.tick, self.t, self.reads = tick, 0.0, 0
+
+    def __call__(self) -> float:
+        self.t += self.tick
+        self.reads += 1
+        return self.t
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Stop :func:`arena.clock.now`: the budget never looks spent, so only the real alarm can end an attack."""
+    monkeypatch.setattr(clock, "now", lambda: 0.0)
+
+
+@pytest.fixture
+def ticking(monkeypatch):
+    """Install a clock that advances one second per reading as :func:`arena.clock.now`."""
+    fake = TickingClock(1.0)
+    monkeypatch.setattr(clock, "now", fake)
+    return fake
+
+
 def test_engine_clips_population_and_steps_under_active_limits(setting):
     params = setting.init_params(40, generator=torch.Generator().manual_seed(0))
     caps = limits.Limits(restarts=5, steps=7)
@@ -39,14 +71,30 @@ def test_engine_clips_population_and_steps_under_active_limits(setting):
     assert free.k == 40 and free.steps == 20
 
 
-def test_engine_stops_at_the_deadline(setting):
+def test_engine_stops_at_the_deadline(setting, ticking):
     params = setting.init_params(8, generator=torch.Generator().manual_seed(0))
-    start = time.monotonic()
-    with limits.active(limits.Limits(deadline=start + 0.3)):
+    with limits.active(limits.Limits(deadline=ticking() + 10)):  # the clock reads 1: the deadline is 11
         res = train_population(setting, X, Y, params, lr=0.01, steps=10**8)
-    assert time.monotonic() - start < 5
-    assert 0 < res.steps < 10**8 and res.extra["stopped_at_deadline"] is True
+    # one reading before each step: 2, ..., 10 let steps 1-9 run, 11 stops the loop
+    assert res.steps == 9 and res.extra["stopped_at_deadline"] is True
     assert torch.isfinite(res.loss).all()
+    with limits.active(limits.Limits(deadline=ticking() + 4)) as caps:
+        polished = polish_lbfgs(setting, X, Y, res.params, max_iter=10**6, tol_grad=0.0)
+    assert polished.steps == 3 and polished.extra["stopped_at_deadline"] is True
+    assert caps.spent == {"calls": 1, "network_steps": 8 * 3, "clipped_restarts": 0, "clipped_steps": 0,
+                          "stopped_at_deadline": 1}
+
+
+def test_budget_reads_the_arena_clock(ticking):
+    budget = Budget(seconds=2.5)
+    assert budget.deadline is None and budget.remaining() is None and not budget.expired()
+    budget.start_clock()  # reads 1
+    assert budget.deadline == 3.5
+    assert budget.remaining() == 1.5  # reads 2
+    assert not budget.expired()  # reads 3
+    assert budget.expired()  # reads 4
+    budget.start_clock(now=100.0)
+    assert budget.deadline == 102.5 and ticking.reads == 4
 
 
 class _Attacker:
@@ -61,33 +109,39 @@ def test_a_list_returning_attacker_is_unchanged(setting):
     assert run.claims == ["c1", "c2"] and run.stopped is None
 
 
-def test_a_slow_attacker_is_interrupted_and_keeps_what_it_yielded_or_submitted(setting):
+def test_a_slow_attacker_is_interrupted_and_keeps_what_it_yielded_or_submitted(setting, frozen):
     def attack(setting, guarantee, budget, seed, device):
         budget.submit("submitted")
         yield "yielded"
-        while True:  # never looks at the clock, never calls the engine
-            time.sleep(0.01)
+        for _ in range(6000):  # never looks at the clock, never calls the engine; only the alarm ends it
+            time.sleep(0.01)  # (returning after a minute is the safety net of a broken alarm)
 
     budget = Budget(seconds=0.5)
     start = time.monotonic()
     run = run_attack(_Attacker(attack), setting, None, budget, 0, "cpu")
-    elapsed = time.monotonic() - start
     assert run.stopped == "interrupted" and run.claims == ["submitted", "yielded"]
-    assert 0.5 <= elapsed < 0.5 + grace_seconds(0.5) + 2.0
+    assert time.monotonic() - start >= 0.5 + grace_seconds(0.5)  # the alarm never fires early
 
 
-def test_an_engine_bound_attack_winds_down_at_the_deadline(setting):
+def test_an_engine_bound_attack_winds_down_at_the_deadline(setting, monkeypatch):
     def attack(setting, guarantee, budget, seed, device):
         params = setting.init_params(budget.restarts * 10, generator=torch.Generator().manual_seed(seed))
         res = train_population(setting, X, Y, params, lr=0.01, steps=10**8)
-        return [("members", res.k)]
+        return [(res.k, res.steps)]
 
-    run = run_attack(_Attacker(attack), setting, None, Budget(restarts=3, seconds=0.5), 0, "cpu")
-    assert run.stopped == "deadline" and run.claims == [("members", 3)]
-    assert run.spent["clipped_restarts"] == 1 and run.spent["stopped_at_deadline"] == 1
+    # 100 s of budget on a clock that moves 1 s per reading: the engine, not the step cap, ends the
+    # attack after about 100 steps; the real alarm (budget + 5 s of grace in real seconds) is only
+    # a safety net here
+    monkeypatch.setattr(clock, "now", TickingClock(1.0))
+    run = run_attack(_Attacker(attack), setting, None, Budget(restarts=3, steps=10**9, seconds=100), 0, "cpu")
+    assert run.stopped == "deadline" and len(run.claims) == 1
+    members, steps = run.claims[0]
+    assert members == 3 and 90 <= steps < 100
+    assert run.spent == {"calls": 1, "network_steps": 3 * steps, "clipped_restarts": 1, "clipped_steps": 0,
+                         "stopped_at_deadline": 1}
 
 
-def test_a_match_past_its_time_is_judged_on_the_claims_found_so_far(tmp_path, monkeypatch):
+def test_a_match_past_its_time_is_judged_on_the_claims_found_so_far(tmp_path, monkeypatch, frozen):
     monkeypatch.syspath_prepend(str(ROOT / "tests" / "fixtures" / "arena_ext_hostile"))
     spec = MatchSpec(attacker={"_target_": "arena_ext_hostile.attacks.SlowYield", "name": "slow_yield"},
                      defender={"_target_": "arena.defenders.none.NoDefense", "name": "none"},

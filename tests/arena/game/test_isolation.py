@@ -46,32 +46,57 @@ def hostile_site(tmp_path_factory):
     return site
 
 
-def test_crashes_hangs_and_memory_hogs_become_errors_and_the_tournament_goes_on(tmp_path, hostile_site):
+def _results(out):
+    return {p.parent.name.split("__")[0]: json.loads(p.read_text()) for p in out.glob("matches/*/result.json")}
+
+
+def test_crashes_and_memory_hogs_become_errors_and_the_tournament_goes_on(tmp_path, hostile_site):
+    # No time limit on the worker (referee_allowance_s=null): a crash, not a clock, ends these matches,
+    # and the ones that play may take as long as a busy machine needs
     out = tmp_path / "iso"
-    attackers = "[segfault,hard_exit,memory_hog,deaf_hang,greedy,slow_yield,dead_relu]"
+    attackers = "[segfault,hard_exit,memory_hog,greedy,slow_submit,dead_relu]"
     proc = run_arena(f"out_dir={out}", "logger=none", "referee=fast", "budget=smoke", "budget.seconds=1",
-                     "budget.restarts=3", "budget.steps=5", "referee_allowance_s=6", "memory_limit_gb=6", "workers=2",
-                     "progress=false", f"tournament.attackers={attackers}", "tournament.defenders=[none]",
+                     "budget.restarts=3", "budget.steps=5", "referee_allowance_s=null", "memory_limit_gb=6",
+                     "workers=2", "progress=false", f"tournament.attackers={attackers}", "tournament.defenders=[none]",
                      env_extra={"PYTHONPATH": str(hostile_site)})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    res = {p.parent.name.split("__")[0]: json.loads(p.read_text()) for p in out.glob("matches/*/result.json")}
+    res = _results(out)
     assert sorted(res) == sorted(attackers.strip("[]").split(","))
-    seg, ext, hog, hang = res["segfault"], res["hard_exit"], res["memory_hog"], res["deaf_hang"]
+    seg, ext, hog = res["segfault"], res["hard_exit"], res["memory_hog"]
     assert seg["outcome"] == "error" and seg["error_kind"] == "crash" and "signal 11" in seg["reason"]
     assert seg["log_tail"]  # the end of what the worker wrote; faulthandler's headline is in worker.log
     seg_log = next(out.glob("matches/segfault__*/worker.log")).read_text()
     assert "reading address 0" in seg_log and "Segmentation fault" in seg_log
     assert ext["error_kind"] == "crash" and "exit status 3" in ext["reason"]
     assert "leaving with status 3" in ext["log_tail"] and "on stderr too" in ext["log_tail"]
-    assert hang["outcome"] == "error" and hang["error_kind"] == "timeout" and "not listening" in hang["log_tail"]
     # the address-space cap turns the 64 GiB request into an ordinary error inside the match
     assert hog["outcome"] == "error" and "error_kind" not in hog and "alloc" in hog["reason"].lower()
-    assert res["greedy"]["outcome"] == "held"
-    assert res["greedy"]["budget_spent"]["clipped_restarts"] == 1 and res["greedy"]["budget_spent"]["clipped_steps"] == 1
-    assert "greedy: got 3 members, 5 steps" in (out / "matches" / "greedy__none__relu_1hidden__s0" / "worker.log").read_text()
-    # interrupted by the arena's alarm, judged on the claim it yielded before (its worker is replaced)
-    assert res["slow_yield"]["outcome"] == "broken" and res["slow_yield"]["budget_spent"]["stopped"] == "interrupted"
+    greedy = res["greedy"]["budget_spent"]
+    assert res["greedy"]["outcome"] == "held" and greedy["clipped_restarts"] == 1 and greedy["clipped_steps"] == 1
+    # 3 members x 5 steps, unless the 1 s budget (a safety net for steps of microseconds) ran out first
+    assert greedy["network_steps"] == 3 * 5 or greedy["stopped_at_deadline"] == 1
+    steps = greedy["network_steps"] // 3
+    assert f"greedy: got 3 members, {steps} steps" in (out / "matches" / "greedy__none__relu_1hidden__s0"
+                                                       / "worker.log").read_text()
+    # interrupted by the arena's alarm, judged on the claim it submitted before (its worker is replaced)
+    assert res["slow_submit"]["outcome"] == "broken"
+    assert res["slow_submit"]["budget_spent"]["stopped"] == "interrupted"
     assert res["dead_relu"]["outcome"] == "broken"
     board = json.loads((out / "leaderboard.json").read_text())
-    assert len(board["cells"]) == 7
-    assert "3 played, 4 failed, 0 skipped" in proc.stdout
+    assert len(board["cells"]) == 6
+    assert "3 played, 3 failed, 0 skipped" in proc.stdout
+
+
+def test_a_match_that_never_ends_is_killed_at_its_time_limit(tmp_path, hostile_site):
+    # deaf_hang ignores the alarm and sleeps forever, so only the kill at budget.seconds + grace +
+    # referee_allowance_s (1 + 1 + 4 s after the match starts) can end it; it prints before its first
+    # sleep, milliseconds into the match
+    out = tmp_path / "hang"
+    proc = run_arena(f"out_dir={out}", "logger=none", "referee=fast", "budget=smoke", "budget.seconds=1",
+                     "referee_allowance_s=4", "workers=1", "progress=false", "tournament.attackers=[deaf_hang]",
+                     "tournament.defenders=[none]", env_extra={"PYTHONPATH": str(hostile_site)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    hang = _results(out)["deaf_hang"]
+    assert hang["outcome"] == "error" and hang["error_kind"] == "timeout" and "not listening" in hang["log_tail"]
+    assert "time limit of 6 s" in hang["reason"]
+    assert "0 played, 1 failed, 0 skipped" in proc.stdout

@@ -69,9 +69,12 @@ def test_report_renders_in_headless_chromium(tiny, tmp_path):
     index = tiny / "report" / "index.html"
     pages = [index, *sorted((tiny / "report" / "matches").glob("*.html"))]
     shot = tmp_path / "report.png"
+    # playwright's 30 s timeouts would race a busy machine: five minutes only catch a hang
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"],
+                                    timeout=300_000)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(300_000)
         failed: list[str] = []
         page.on("requestfailed", lambda r: failed.append(r.url))
         for html in pages:
