@@ -1,18 +1,28 @@
-"""Population engine against per-network training loops, on the same work, in one process.
+"""Population engine against other ways of training the same networks, on the same work, in one process.
 
 The same K networks (same initial weights, same data, same optimizer, lr and step count) are trained
 
   (a) by the engine: all K at once (:func:`arena.engine.population.train_population`);
+  (v) by ``torch.func``: ``vmap(grad(loss))`` of one network's loss (``functional_call`` on the
+      ``setting.build()`` module) over the stacked parameters, and one ``torch.optim`` optimizer
+      (fused Adam) over the stacked tensors: the batched code a skilled user writes;
   (b) by a plain torch loop: one ``setting.build()`` module and one ``torch.optim`` optimizer per
       network, one network after the other;
   (c) by Lightning: one LightningModule and one ``Trainer.fit`` per network, configured as a careful
       user would (no progress bar, logger, checkpointing or model summary; full batch per step).
 
-(b) and (c) run on a subset of the networks and are extrapolated per network-step to K. Each timing
-is the best of ``--repeats`` runs (the machine may be shared). The last line printed is
-``ratio engine/lightning: R``.
+(a) and (v) train all K networks and end with the loss and gradient at the final point; before
+timing, a short float64 run of both on the same members checks that they reach the same losses.
+(b) and (c) run on a subset of the networks and are extrapolated per network-step to K. The timed
+runs of the methods are interleaved and each method's best of ``--repeats`` is reported, as wall
+clock and as CPU time of this process (the machine may be shared; CPU time is the steadier guide
+there). It also times the forward matrix products alone, at the engine's shapes, as the machine's
+matmul rate, and prints which fraction of it the engine reaches. ``--baselines`` picks the
+comparisons; the last line printed is ``ratio engine/lightning: R`` when Lightning runs, else
+``ratio engine/vmap: R``.
 
     python benchmarks/population.py                       # K=1000, 2-16-1 ReLU, n=100, Adam, 100 steps
+    python benchmarks/population.py --baselines vmap --d 64 --hidden 256,256 --n 500 --steps 3
     python benchmarks/population.py --device cuda --k 10000
 
 On a GPU (or with ``--scan-k``) it then times the engine alone at K = 10^4 and 10^5 and prints
@@ -57,6 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--baseline-networks", type=int, default=20, help="networks timed in the plain torch loop")
     p.add_argument("--lightning-networks", type=int, default=5, help="networks timed in the Lightning loop")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per method; the best is reported")
+    p.add_argument("--baselines", default="vmap,plain,lightning",
+                   help="comparisons to run, comma separated: vmap, plain, lightning, unfused")
+    p.add_argument("--check-networks", type=int, default=50, help="members in the float64 same-work check")
     p.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scan-k", default=None,
@@ -120,6 +133,32 @@ def plain_loop(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Param
     return final
 
 
+# -- (v) torch.func: vmap(grad) over the stacked parameters, one batched optimizer ---------------
+def vmap_loop(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Params, *, steps: int, lr: float,
+              optimizer: str, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Train all K members at once with torch.func; returns (final loss [K], final gradient norm [K])."""
+    from torch.func import functional_call, grad_and_value, vmap
+
+    X, y = X.to(device), y.to(device)
+    net = setting.build().to(device=device, dtype=X.dtype)
+    stacked = {name: value.detach().to(device).clone() for name, value in params.items()}
+
+    def loss_one(p: Params, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return setting.combine(setting.loss_fn(y * functional_call(net, p, (X,))).mean(), p)
+
+    step = vmap(grad_and_value(loss_one), in_dims=(0, None, None))
+    tensors = list(stacked.values())
+    opt = (torch.optim.Adam(tensors, lr=lr, fused=True) if optimizer == "adam"
+           else torch.optim.SGD(tensors, lr=lr, foreach=True))
+    for _ in range(steps):
+        grads, _ = step(stacked, X, y)
+        for name, p in stacked.items():
+            p.grad = grads[name]
+        opt.step()
+    grads, loss = step(stacked, X, y)
+    return loss, torch.sqrt(sum(g.flatten(1).pow(2).sum(1) for g in grads.values()))
+
+
 # -- (c) Lightning, one Trainer.fit per network --------------------------------------------------
 class _FullBatch(Dataset):
     """The whole dataset as one batch, ``steps`` times (one epoch = the whole run)."""
@@ -164,16 +203,19 @@ def lightning_loop(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: P
     return final
 
 
-def best_time(run: Callable[[], object], repeats: int, device: torch.device) -> tuple[float, object]:
-    """Fastest of ``repeats`` runs (seconds) and the last run's result."""
-    best, out = float("inf"), None
+def timed(runs: dict[str, Callable[[], object]], repeats: int, device: torch.device
+          ) -> tuple[dict[str, float], dict[str, float], dict[str, object]]:
+    """Interleaved repeats: (best wall seconds, best CPU seconds of this process, last result) per run."""
+    wall, cpu, out = {k: float("inf") for k in runs}, {k: float("inf") for k in runs}, {}
     for _ in range(repeats):
-        _sync(device)
-        start = time.perf_counter()
-        out = run()
-        _sync(device)
-        best = min(best, time.perf_counter() - start)
-    return best, out
+        for name, run in runs.items():
+            _sync(device)
+            start, start_cpu = time.perf_counter(), time.process_time()
+            out[name] = run()
+            _sync(device)
+            wall[name] = min(wall[name], time.perf_counter() - start)
+            cpu[name] = min(cpu[name], time.process_time() - start_cpu)
+    return wall, cpu, out
 
 
 def quiet_lightning() -> None:
@@ -182,6 +224,60 @@ def quiet_lightning() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*LeafSpec.*deprecated.*")
+
+
+def same_work(args: argparse.Namespace, setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Params,
+              device: torch.device) -> float:
+    """Max |final loss| difference of engine and vmap on a few members, float64, a few steps."""
+    k = min(args.check_networks, args.k)
+    sub = {name: value[:k].double() for name, value in params.items()}
+    X64, y64 = X.double(), y.double()
+    steps = min(args.steps, 5)
+    engine = train_population(setting, X64, y64, sub, lr=args.lr, steps=steps, optimizer=args.optimizer,
+                              device=device)
+    loss, _ = vmap_loop(setting, X64, y64, sub, steps=steps, lr=args.lr, optimizer=args.optimizer, device=device)
+    return (engine.loss - loss).abs().max().item()
+
+
+def forward_products(setting: Setting, k: int, n: int, dtype: torch.dtype, device: torch.device) -> Callable[[], None]:
+    """The forward matrix products of K networks at the engine's shapes: mm for the first layer, bmm after."""
+    m = setting.mlp
+    widths = (m.input_dim, *m.hidden, 1)
+    g = torch.Generator().manual_seed(0)
+    first = (torch.randn(k * widths[1], widths[0], generator=g, dtype=dtype).to(device),
+             torch.randn(widths[0], n, generator=g, dtype=dtype).to(device))
+    layers = [(torch.randn(k, b, a, generator=g, dtype=dtype).to(device),
+               torch.randn(k, a, n, generator=g, dtype=dtype).to(device)) for a, b in zip(widths[1:-1], widths[2:])]
+
+    def run() -> None:
+        torch.mm(*first)
+        for W, h in layers:
+            torch.bmm(W, h)
+
+    return run
+
+
+def matmul_report(setting: Setting, args: argparse.Namespace, t_engine: tuple[float, float], dtype: torch.dtype,
+                  device: torch.device) -> None:
+    """The machine's matmul rate on the engine's forward shapes, and the engine's share of it.
+
+    ``t_engine``: the engine's (wall, CPU) seconds. Both rates are given per wall second and per CPU
+    second of this process (on a shared machine the second is the one to compare across runs).
+    """
+    from arena.engine.flops import mlp_step_flops
+
+    m = setting.mlp
+    widths, n, K = (m.input_dim, *m.hidden, 1), args.n, args.k
+    products = forward_products(setting, K, n, dtype, device)
+    products()
+    wall, cpu, _ = timed({"mm": products}, args.repeats, device)
+    forward = sum(2 * n * a * b for a, b in zip(widths[:-1], widths[1:])) * K
+    engine = mlp_step_flops(widths, n, bias=m.bias) * K * (args.steps + 1)  # the final gradient included
+    rate, rate_cpu = forward / wall["mm"] / 1e9, forward / cpu["mm"] / 1e9
+    achieved, achieved_cpu = engine / t_engine[0] / 1e9, engine / t_engine[1] / 1e9
+    print(f"matmul rate at the engine's shapes (forward products alone): {rate:.1f} GFLOP/s per wall-s, "
+          f"{rate_cpu:.1f} per CPU-s; engine (matrix products of forward + backward): {achieved:.1f} per wall-s "
+          f"= {achieved / rate:.0%} of it, {achieved_cpu:.1f} per CPU-s = {achieved_cpu / rate_cpu:.0%}")
 
 
 def main(argv: list[str] | None = None) -> float:
@@ -193,55 +289,74 @@ def main(argv: list[str] | None = None) -> float:
     dtype = DTYPES[args.dtype]
     setting, X, y, params = make_problem(args, dtype)
     K, steps = args.k, args.steps
+    baselines = {b.strip() for b in args.baselines.split(",") if b.strip()}
+    unknown = baselines - {"vmap", "plain", "lightning", "unfused"}
+    if unknown:
+        raise SystemExit(f"unknown --baselines {sorted(unknown)}; known: vmap, plain, lightning, unfused")
     n_plain, n_light = min(args.baseline_networks, K), min(args.lightning_networks, K)
     common = dict(steps=steps, lr=args.lr, optimizer=args.optimizer, device=device)
     print(f"setting: {setting.describe()} ({setting.num_params} parameters)")
     print(f"work: K={K} networks x {steps} steps, n={args.n}, {args.optimizer} lr={args.lr:g}, {args.dtype}, "
           f"device={device}, torch threads={torch.get_num_threads()}, best of {args.repeats}")
+    if "vmap" in baselines:
+        print(f"same work: max |final loss, engine - vmap| = {same_work(args, setting, X, y, params, device):.2e} "
+              f"(float64, {min(args.check_networks, K)} networks, {min(steps, 5)} steps)")
 
+    runs: dict[str, Callable[[], object]] = {
+        "engine": lambda: train_population(setting, X, y, params, lr=args.lr, steps=steps,
+                                           optimizer=args.optimizer, device=device)}
+    if "vmap" in baselines:
+        runs["vmap"] = lambda: vmap_loop(setting, X, y, params, **common)
+    if "unfused" in baselines:
+        runs["unfused"] = lambda: train_population(setting, X, y, params, lr=args.lr, steps=steps,
+                                                   optimizer=args.optimizer, device=device, fused=False)
+    if "plain" in baselines:
+        runs["plain"] = lambda: plain_loop(setting, X, y, params, range(n_plain), **common)
+    if "lightning" in baselines:
+        runs["lightning"] = lambda: lightning_loop(setting, X, y, params, range(n_light), **common)
     # Warm-ups (first-call costs: kernels, allocator, Lightning imports) are not timed.
-    train_population(setting, X, y, params, lr=args.lr, steps=2, optimizer=args.optimizer, device=device)
-    plain_loop(setting, X, y, params, range(1), **{**common, "steps": 2})
-    lightning_loop(setting, X, y, params, range(1), **{**common, "steps": 2})
+    train_population(setting, X, y, params, lr=args.lr, steps=1, optimizer=args.optimizer, device=device)
+    if "vmap" in baselines:
+        vmap_loop(setting, X, y, params, **{**common, "steps": 1})
+    if "plain" in baselines:
+        plain_loop(setting, X, y, params, range(1), **{**common, "steps": 2})
+    if "lightning" in baselines:
+        lightning_loop(setting, X, y, params, range(1), **{**common, "steps": 2})
+    wall, cpu, out = timed(runs, args.repeats, device)
 
-    engine = lambda: train_population(setting, X, y, params, lr=args.lr, steps=steps,  # noqa: E731
-                                      optimizer=args.optimizer, device=device)
-    t_engine, res = best_time(engine, args.repeats, device)
-    unfused = lambda: train_population(setting, X, y, params, lr=args.lr, steps=steps,  # noqa: E731
-                                       optimizer=args.optimizer, device=device, fused=False)
-    t_unfused, _ = best_time(unfused, args.repeats, device)
-    t_plain, loss_plain = best_time(lambda: plain_loop(setting, X, y, params, range(n_plain), **common),
-                                    args.repeats, device)
-    t_light, loss_light = best_time(lambda: lightning_loop(setting, X, y, params, range(n_light), **common),
-                                    args.repeats, device)
-
-    rate_engine = K * steps / t_engine
-    rate_unfused = K * steps / t_unfused
-    rate_plain = n_plain * steps / t_plain
-    rate_light = n_light * steps / t_light
-    print(f"engine              : {K} networks in {t_engine:.3f} s                       -> "
-          f"{rate_engine:12,.0f} network-steps/s")
-    print(f"engine, fused=False : {K} networks in {t_unfused:.3f} s                       -> "
-          f"{rate_unfused:12,.0f} network-steps/s")
-    print(f"plain torch loop    : {n_plain} networks in {t_plain:.3f} s, extrapolated to K={K}: "
-          f"{K * steps / rate_plain:8.1f} s -> {rate_plain:12,.0f} network-steps/s")
-    print(f"lightning loop      : {n_light} networks in {t_light:.3f} s, extrapolated to K={K}: "
-          f"{K * steps / rate_light:8.1f} s -> {rate_light:12,.0f} network-steps/s")
-    # The same work: the baselines' final losses must match the engine's for the same members.
-    engine_loss = res.loss.detach().cpu().double()
-    diff_plain = (torch.tensor(loss_plain, dtype=torch.float64) - engine_loss[:n_plain]).abs().max().item()
-    diff_light = (torch.tensor(loss_light, dtype=torch.float64) - engine_loss[:n_light]).abs().max().item()
-    print(f"same work: max |final loss - engine's| = {diff_plain:.2e} (plain), {diff_light:.2e} (lightning); "
-          f"engine mean final loss {engine_loss.mean().item():.4g}")
+    networks = {"plain": n_plain, "lightning": n_light}
+    rates = {name: networks.get(name, K) * steps / wall[name] for name in runs}
+    for name in runs:
+        m = networks.get(name, K)
+        print(f"{name:9s}: {m:5d} networks in {wall[name]:8.3f} s wall, {cpu[name]:8.3f} s CPU -> "
+              f"{wall[name] / (m * steps) * 1e6:9.2f} us wall, {cpu[name] / (m * steps) * 1e6:9.2f} us CPU "
+              f"per network-step, {rates[name]:12,.0f} network-steps/s")
+    engine_loss = out["engine"].loss.detach().cpu().double()
+    for name in ("plain", "lightning"):
+        if name in runs:
+            diff = (torch.tensor(out[name], dtype=torch.float64) - engine_loss[:networks[name]]).abs().max().item()
+            print(f"same work: max |final loss, {name} - engine| = {diff:.2e}")
+    if "vmap" in runs:
+        diff = (out["vmap"][0].detach().cpu().double() - engine_loss).abs().max().item()
+        print(f"same work: max |final loss, vmap - engine| = {diff:.2e} ({args.dtype}, all {K} networks); "
+              f"engine mean final loss {engine_loss.mean().item():.4g}")
+        matmul_report(setting, args, (wall["engine"], cpu["engine"]), dtype, device)
     # Other jobs on the same cores slow the multi-threaded engine most; say how busy it was.
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print(f"ratio engine/unfused: {rate_engine / rate_unfused:.1f}")
-    print(f"ratio engine/plain: {rate_engine / rate_plain:.1f}")
+    for name in runs:
+        if name not in ("engine", "lightning", "vmap"):
+            print(f"ratio engine/{name}: {rates['engine'] / rates[name]:.1f}")
     scan = args.scan_k if args.scan_k is not None else ("10000,100000" if device.type == "cuda" else "")
     if scan:
         scan_population(args, setting, X, y, [int(k) for k in scan.split(",")], device)
-    ratio = rate_engine / rate_light
-    print(f"ratio engine/lightning: {ratio:.1f}")
+    ratio = 0.0
+    if "vmap" in runs:
+        ratio = rates["engine"] / rates["vmap"]
+        print(f"ratio engine/vmap (CPU time): {cpu['vmap'] / cpu['engine']:.2f}")
+        print(f"ratio engine/vmap: {ratio:.2f}")
+    if "lightning" in runs:
+        ratio = rates["engine"] / rates["lightning"]
+        print(f"ratio engine/lightning: {ratio:.1f}")
     return ratio
 
 
@@ -262,7 +377,7 @@ def scan_population(args: argparse.Namespace, setting: Setting, X: torch.Tensor,
         run = lambda: train_population(setting, X, y, params, lr=args.lr, steps=args.steps,  # noqa: E731
                                        optimizer=args.optimizer, device=device)
         run()  # warm-up at this size
-        seconds, _ = best_time(run, args.repeats, device)
+        seconds = timed({"engine": run}, args.repeats, device)[0]["engine"]
         rate = k * args.steps / seconds
         tflops = rate * flops / 1e12
         share = f"{tflops / peak:.1%} of peak" if peak else "peak unknown"
