@@ -5,7 +5,7 @@ One prepared script for a GPU node (install from the wheelhouse first, see the R
 1. matches per minute and GPU utilisation (nvidia-smi sampled every 0.5 s: mean and peak) for the
    default tournament and for ``experiment=real_data``, both with ``device=<device> budget=gpu``;
 2. the population engine against ``torch.func.vmap(grad)`` + one batched Adam at K = 10^3, 10^4,
-   10^5 on a 2-16-1 and a 64-256-256-1 network (``benchmarks/population.py --vmap``);
+   10^5 on a 2-16-1 and a 64-256-256-1 network (``benchmarks/population.py --baselines vmap``);
 3. the referee's verdict on the CPU and on the device for every claim the tournaments wrote (real
    data included): the count that agree, and each one that does not.
 
@@ -89,13 +89,34 @@ def tournaments(device: str, quick: bool, out: Path) -> list[Path]:
     return folders
 
 
+def state_bytes(name: str, k: int) -> int:
+    """float32 bytes of K networks' parameters, gradients and Adam moments (activations not counted)."""
+    widths = [int(w) for w in name.split("-")]
+    params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    return 4 * 4 * params * k
+
+
+def device_bytes(device: str) -> int | None:
+    import torch
+
+    if not device.startswith("cuda") or not torch.cuda.is_available():
+        return None
+    return torch.cuda.get_device_properties(torch.device(device)).total_memory
+
+
 def engine_against_vmap(device: str, quick: bool) -> None:
     """benchmarks/population.py --vmap on each network and K; its ratio lines are printed as they come."""
     ks = [1000] if quick else [1000, 10_000, 100_000]
     nets = dict(list(NETWORKS.items())[:1]) if quick else NETWORKS
     for name, net in nets.items():
         for k in ks:
-            cmd = [sys.executable, str(HERE / "population.py"), "--vmap", "--device", device, "--k", str(k), *net]
+            needed = state_bytes(name, k)
+            free = device_bytes(device)
+            if free is not None and needed > 0.8 * free:
+                print(f"engine vs vmap, {name}, K={k}: skipped: parameters, gradients and Adam's two "
+                      f"moments alone take {needed / 2**30:.0f} GiB of the device's {free / 2**30:.0f} GiB")
+                continue
+            cmd = [sys.executable, str(HERE / "population.py"), "--baselines", "vmap", "--device", device, "--k", str(k), *net]
             if quick:
                 cmd += ["--steps", "5", "--repeats", "1"]
             proc = subprocess.run(cmd, capture_output=True, text=True)
