@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all test-repeat bench docs clean
+.PHONY: install run test test-all test-repeat bench docs clean wheelhouse install-offline
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,19 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(PY) -m mkdocs build --strict $(ARGS)
+
+# Air-gapped GPU nodes: `make wheelhouse` (here, online) writes every wheel the arena needs beyond
+# torch; `make install-offline` (there) installs from it with no index. WHEEL_PYTHON is the target's
+# Python; WHEEL_SKIP names packages the target already has (GPU images with torch carry both).
+WHEELHOUSE ?= wheelhouse
+WHEEL_PYTHON ?= 3.12
+WHEEL_SKIP ?= numpy scipy
+
+wheelhouse: $(STAMP)
+	$(PY) .ci/wheelhouse.py --out $(WHEELHOUSE) --python-version $(WHEEL_PYTHON) --skip $(WHEEL_SKIP)
+
+install-offline:
+	$(PYTHON) -m pip install --no-index --find-links $(WHEELHOUSE) -r $(WHEELHOUSE)/requirements.txt
 
 clean:
 	rm -rf $(VENV) outputs multirun
