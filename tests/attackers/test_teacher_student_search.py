@@ -50,10 +50,27 @@ def test_referee_verifies_it_as_a_bad_local_minimum(k8_claim, tmp_path):
     assert v.evidence["best_loss"] == pytest.approx(0.0, abs=1e-14) and v.evidence["gap"] > 0.02
     assert v.evidence["hessian_min_eig"] > 0.02 and v.evidence["strict"] is True
     cert = v.evidence["proof_certificate"]
-    assert v.evidence["proof"] is True and cert["kind"] == "teacher_student_strict_minimum", cert
-    assert float(cert["claim_distance_upper"]) < 1e-9
+    assert v.evidence["proof"] is True and cert["kind"] == "symmetric_minimum", cert  # S_7-symmetric: tried first
     ok, lines = check_certificate(claim, cert)  # what `arena verify --check-certificate` runs
     assert ok, lines
+
+
+def test_the_dense_proof_agrees_with_the_proof_through_symmetry(k8_claim, tmp_path):
+    """Both proof paths apply at k = 8: each proves the point, and their curvature bounds agree."""
+    from arena.referee.proofs.symmetric import certify as certify_symmetric
+    from arena.referee.proofs.teacher_student import certify as certify_dense
+
+    s = Setting.from_config(K8)
+    W = k8_claim.theta["W"].double()
+    dense = certify_dense(s, W, claim_W=W)
+    sym = certify_symmetric(s, W.numpy(), None, W.numpy())
+    assert dense["proof"] is True and dense["kind"] == "teacher_student_strict_minimum", dense
+    assert float(dense["claim_distance_upper"]) < 1e-9
+    assert sym["proof"] is True, sym
+    ok, lines = check_certificate(k8_claim, dense)
+    assert ok, lines
+    # the dense bound holds over a box, the symmetric one at the exact critical point: both below λ_min
+    assert 0.019 < float(dense["mu_lower"]) <= 0.02136
 
 
 def test_referee_rejects_a_global_point_and_empty_data_elsewhere(k8_claim):
