@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import torch
 
@@ -81,6 +82,27 @@ def _directions(case: Case, U: torch.Tensor, gen: torch.Generator, metric: torch
     return out
 
 
+def numerically_saturated(case: Case) -> list[dict[str, Any]]:
+    """Units of a neuron without an exact flat region (softplus, tanh, sigmoid, elu, ...) whose σ'
+    underflows below ``saturation_threshold`` on some sample that still carries loss.
+
+    Those samples move the loss by about σ'(z) ~ e^{-|z|} along the unit's weights: never exactly
+    zero, yet below anything float64 resolves. A flat direction through such a unit is no evidence
+    of a minimum (pushing the unit further into saturation lowers the loss, a path to infinity)."""
+    s = case.setting
+    if not s.builtin or getattr(s.neuron, "dead_region", False):
+        return []
+    from arena.referee.steps.first_order import _unit_signals
+
+    p = {k: v.detach() for k, v in case.params.items()}
+    found = []
+    for name, g_i, slope, _ in _unit_signals(s, p, case.X, case.y):
+        hidden = (g_i != 0) & (slope < case.cfg.saturation_threshold)
+        if bool(hidden.any()):
+            found.append({"unit": name, "samples": int(hidden.sum())})
+    return found
+
+
 def resolve_flat(case: Case, force: bool = False) -> Verdict | None:
     """``not_local_min`` (an escape seen in high precision), ``inconclusive`` (unresolved), or None.
 
@@ -89,6 +111,15 @@ def resolve_flat(case: Case, force: bool = False) -> Verdict | None:
     cfg, ev = case.cfg, case.ev
     if not case.setting.builtin:
         return None  # the high-precision form covers the built-in network only (custom: order <= 4)
+    saturated = numerically_saturated(case)
+    if saturated and _unresolved(case) is not None:
+        ev["numerically_saturated"] = saturated
+        units = ", ".join(f"{u['unit']} ({u['samples']} samples)" for u in saturated[:4])
+        return case.verdict("inconclusive", [
+            f"loss-carrying samples sit where σ' underflows (< {cfg.saturation_threshold:g}) in unit(s) {units}: "
+            f"along the {case.notes['flat'].shape[0]} flat direction(s) the loss moves by less than float64 "
+            "resolves, so 'no descent seen' is no evidence of a minimum (pushing such units further into "
+            "saturation is a path to infinity)", "counted as held: a guess is not a verdict"])
     order = ev.get("max_escape_order") or cfg.max_escape_order or max_escape_order(case.setting)
     tol = cfg.descent_tol * case.scale
     r_max = max(cfg.probe_radii)
