@@ -10,7 +10,9 @@ Each reported end point is judged by a cheap float64 test, :func:`judge_populati
 1. polish with batched L-BFGS (float64, 200 iterations);
 2. the point is a *converged minimum* when ‖∇L‖ <= ``grad_tol``, no unit is saturated with a
    non-zero rescaled gradient (the referee's test for fake stationary points), and the smallest
-   eigenvalue of the exact Hessian is >= −``eig_tol``·max(1, λ_max);
+   eigenvalue of the exact Hessian is >= −``eig_tol``·max(1, λ_max); where that eigenvalue is also
+   <= ``eig_tol``·max(1, λ_max) (flat directions), no unit of a neuron without an exact flat region
+   may have σ' underflowing on a loss-carrying sample (the flatness would be numerical);
 3. it is *bad* when in addition L >= best + ``gap``·max(1, |best|), where best is the lowest loss
    of the population on the same data;
 4. distinct bad minima are counted up to permutations of hidden units — two points are the same
@@ -109,6 +111,7 @@ def judge_population(pop: Population, test: BasinTest = BasinTest()) -> dict[str
     from arena.engine.population import polish_lbfgs
     from arena.referee.curvature import hessian_spectrum
     from arena.referee.judge import RefereeConfig, saturated_units
+    from arena.referee.steps.unresolved import saturated_samples
 
     s, X, y = pop.setting, pop.X, pop.y
     polished = polish_lbfgs(s, X, y, pop.params, max_iter=test.polish_iters, device="cpu")
@@ -132,6 +135,9 @@ def judge_population(pop: Population, test: BasinTest = BasinTest()) -> dict[str
             if ok and s.num_params <= 2000:
                 spec = hessian_spectrum(s, X, y, flat[k])
                 ok = spec.min_eig >= -test.eig_tol * max(1.0, spec.max_eig)
+                # flat directions through units whose σ' underflows on loss-carrying samples are unresolved
+                if ok and spec.min_eig <= test.eig_tol * max(1.0, spec.max_eig):
+                    ok = not saturated_samples(s, point, X, y, sat_cfg.saturation_threshold)
             match = (outputs[k], ok)
             groups.append(match)
         minimum[k] = match[1]

@@ -24,6 +24,7 @@ import torch
 
 from arena.referee.canonical import hidden_units
 from arena.referee.config import Verdict
+from arena.landscape.setting import Setting
 from arena.referee.steps.case import Case
 from arena.referee.steps.escape import _fit_power, max_escape_order
 
@@ -82,25 +83,30 @@ def _directions(case: Case, U: torch.Tensor, gen: torch.Generator, metric: torch
     return out
 
 
-def numerically_saturated(case: Case) -> list[dict[str, Any]]:
+def saturated_samples(setting: Setting, params: dict[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor,
+                      threshold: float) -> list[dict[str, Any]]:
     """Units of a neuron without an exact flat region (softplus, tanh, sigmoid, elu, ...) whose σ'
-    underflows below ``saturation_threshold`` on some sample that still carries loss.
+    underflows below ``threshold`` on some sample that still carries loss: [{unit, samples}].
 
     Those samples move the loss by about σ'(z) ~ e^{-|z|} along the unit's weights: never exactly
     zero, yet below anything float64 resolves. A flat direction through such a unit is no evidence
     of a minimum (pushing the unit further into saturation lowers the loss, a path to infinity)."""
-    s = case.setting
-    if not s.builtin or getattr(s.neuron, "dead_region", False):
+    if not setting.builtin or getattr(setting.neuron, "dead_region", False):
         return []
     from arena.referee.steps.first_order import _unit_signals
 
-    p = {k: v.detach() for k, v in case.params.items()}
+    p = {k: v.detach() for k, v in params.items()}
     found = []
-    for name, g_i, slope, _ in _unit_signals(s, p, case.X, case.y):
-        hidden = (g_i != 0) & (slope < case.cfg.saturation_threshold)
+    for name, g_i, slope, _ in _unit_signals(setting, p, X, y):
+        hidden = (g_i != 0) & (slope < threshold)
         if bool(hidden.any()):
             found.append({"unit": name, "samples": int(hidden.sum())})
     return found
+
+
+def numerically_saturated(case: Case) -> list[dict[str, Any]]:
+    """:func:`saturated_samples` at the judged point."""
+    return saturated_samples(case.setting, case.params, case.X, case.y, case.cfg.saturation_threshold)
 
 
 def resolve_flat(case: Case, force: bool = False) -> Verdict | None:
