@@ -134,7 +134,7 @@ def test_seeded_and_config_file_rebuilds_the_attacker():
     assert torch.equal(a.X, b.X) and all(torch.equal(a.theta[k], b.theta[k]) for k in a.theta)
     assert a.attacker == "all_dead" and a.seed == 9 and "A1b" in a.notes
     lines = CONF.read_text().splitlines()
-    assert lines[0] == "# python -m arena attacker=all_dead" and lines[1].startswith("# ")
+    assert lines[0].startswith("# python -m arena attacker=all_dead ") and lines[1].startswith("# ")
     node = yaml.safe_load(CONF.read_text())
     assert node.pop("name") == "all_dead"
     assert node == AllDead.default_config()

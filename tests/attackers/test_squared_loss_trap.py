@@ -89,7 +89,7 @@ def test_config_file_rebuilds_the_attacker():
     from hydra.utils import instantiate
 
     lines = CONF.read_text().splitlines()
-    assert lines[0] == "# python -m arena attacker=squared_loss_trap" and lines[1].startswith("# ")
+    assert lines[0].startswith("# python -m arena attacker=squared_loss_trap ") and lines[1].startswith("# ")
     node = yaml.safe_load(CONF.read_text())
     assert node.pop("name") == "squared_loss_trap"
     assert node == SquaredLossTrap.default_config() and instantiate(node) == SquaredLossTrap()

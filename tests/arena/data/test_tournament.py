@@ -58,4 +58,5 @@ def test_misspelt_data_name_lists_the_data_sets(tmp_path):
     proc = run_arena("data=breast_cancr", "logger=none", f"out_dir={tmp_path}")
     assert proc.returncode == 2
     line = proc.stderr.strip().splitlines()[-1]
-    assert line.startswith("error: data=breast_cancr: no data named 'breast_cancr'; available: ") and "breast_cancer" in line
+    assert line.startswith("error: data=breast_cancr: no data named 'breast_cancr'; did you mean 'breast_cancer'?")
+    assert "digits_3v8" in line and "iris" in line  # and the data sets there are
