@@ -21,7 +21,7 @@ from arena.referee.proofs.balls import (NotCertified, exact, float_down, float_u
                                         precision)
 from arena.referee.proofs.model import Model, box, exact_data
 from arena.referee.proofs.piecewise import PIECEWISE_LINEAR, reduce, reduced_derivatives
-from arena.referee.proofs.smooth import StrictMinimum, one_hidden_derivatives, strict_minimum
+from arena.referee.proofs.smooth import StrictMinimum, check_lemma, one_hidden_derivatives, strict_minimum
 from arena.referee.proofs.balls import dead_is_zero
 from arena.referee.proofs.concave import CONVEX_NEURONS, concave_minimum, constant_fit_minimum
 
@@ -233,19 +233,7 @@ def _check(setting, claim, cert, X, y, centre, radius, point, kind, stated) -> t
     if "coordinates" in cert:
         need(list(cert["coordinates"]) == d.coords, f"coordinates re-derived ({len(d.coords)})",
              f"stated coordinates {cert['coordinates']} differ from the re-derived {d.coords}")
-    need(arb(stated["mu_lower"]) <= lem.mu and stated["mu_lower"] > 0,
-         f"λ_min >= {stated['mu_lower']:.6g} over the box of radius {radius:g}",
-         f"stated λ_min lower bound {stated['mu_lower']!r} is not implied by the re-derived {lem.mu.str(8)}")
-    need(lem.grad_norm <= arb(stated["grad_norm_upper"]), f"‖∇L(θ₀)‖ <= {stated['grad_norm_upper']:.3g}",
-         f"stated gradient bound {stated['grad_norm_upper']!r} is below the re-derived {lem.grad_norm.str(8)}")
-    need(lem.holds, "‖∇L(θ₀)‖ < μr/2: the lemma applies", f"the lemma fails: {lem.failure()}")
-    need(lem.distance <= arb(stated["distance_to_minimiser_upper"]), "distance to the minimiser bounded",
-         f"stated distance {stated['distance_to_minimiser_upper']!r} is below the re-derived {lem.distance.str(8)}")
-    need(inside(lem.loss_at_centre, cert["loss_at_centre"]), f"L(θ₀) in {cert['loss_at_centre']}",
-         f"stated L(θ₀) enclosure {cert['loss_at_centre']} does not contain the re-derived {lem.loss_at_centre.str(12)}")
-    minimum = lem.minimum_loss
-    need(inside(minimum, cert["minimum_loss"]), f"L(θ*) in {cert['minimum_loss']}",
-         f"stated L(θ*) enclosure {cert['minimum_loss']} does not contain the re-derived {minimum.str(12)}")
+    minimum = check_lemma(need, lem, stated, cert, radius)
     wl = witness_loss(setting, X, y, point)
     need(inside(wl, cert["witness"]["loss"]), f"witness loss in {cert['witness']['loss']}",
          f"stated witness loss {cert['witness']['loss']} does not contain the re-derived {wl.str(12)}")

@@ -13,11 +13,12 @@ H − μ₁I = CCᵀ + M ⪰ −‖M‖₂ I for every H in the enclosure, so λ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import numpy as np
 from flint import arb, arb_mat
 
-from arena.referee.proofs.balls import NotCertified, frobenius_upper, loss_derivs, norm_upper, sigma_derivs
+from arena.referee.proofs.balls import NotCertified, frobenius_upper, inside, loss_derivs, norm_upper, sigma_derivs
 from arena.referee.proofs.model import Model
 
 
@@ -157,3 +158,22 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
     for k, c in enumerate(pen):
         H[k][k] += 2 * c
     return loss, grad, arb_mat(H)
+
+
+def check_lemma(need: Callable[[bool, str, str], None], lem: StrictMinimum, stated: Mapping[str, Any],
+                cert: Mapping[str, Any], radius: float, f: str = "L", at: str = "θ*") -> arb:
+    """Hold a certificate's stated lemma bounds against the re-derived ``lem``, one ``need`` per
+    bound (``f``, ``at``: how the loss and the minimiser are written); returns the minimum's enclosure."""
+    need(arb(stated["mu_lower"]) <= lem.mu and stated["mu_lower"] > 0,
+         f"λ_min(∇²{f}) >= {stated['mu_lower']:.6g} over the box of radius {radius:g}",
+         f"stated λ_min lower bound {stated['mu_lower']!r} is not implied by the re-derived {lem.mu.str(8)}")
+    need(lem.grad_norm <= arb(stated["grad_norm_upper"]), f"‖∇{f}(θ₀)‖ <= {stated['grad_norm_upper']:.3g}",
+         f"stated gradient bound {stated['grad_norm_upper']!r} is below the re-derived {lem.grad_norm.str(8)}")
+    need(lem.holds, f"‖∇{f}(θ₀)‖ < μr/2: the lemma applies", f"the lemma fails: {lem.failure()}")
+    need(lem.distance <= arb(stated["distance_to_minimiser_upper"]), "distance to the minimiser bounded",
+         f"stated distance {stated['distance_to_minimiser_upper']!r} is below the re-derived {lem.distance.str(8)}")
+    need(inside(lem.loss_at_centre, cert["loss_at_centre"]), f"{f}(θ₀) in {cert['loss_at_centre']}",
+         f"stated {f}(θ₀) enclosure {cert['loss_at_centre']} does not contain the re-derived {lem.loss_at_centre.str(12)}")
+    need(inside(lem.minimum_loss, cert["minimum_loss"]), f"{f}({at}) in {cert['minimum_loss']}",
+         f"stated {f}({at}) enclosure {cert['minimum_loss']} does not contain the re-derived {lem.minimum_loss.str(12)}")
+    return lem.minimum_loss

@@ -27,7 +27,7 @@ from flint import arb, arb_mat
 from arena.landscape.teacher_student import TASK, TeacherStudentSetting, population_hessian
 from arena.referee.proofs.balls import (NotCertified, around, exact, float_down, float_up, inside, interval, norm_upper,
                                         precision, sqr)
-from arena.referee.proofs.smooth import StrictMinimum, strict_minimum
+from arena.referee.proofs.smooth import StrictMinimum, check_lemma, strict_minimum
 
 KIND = "teacher_student_strict_minimum"
 LABEL = "proof (ball arithmetic: python-flint arb, 128-bit midpoints)"
@@ -343,19 +343,7 @@ def _check(setting, cert, centre, radius, stated, point, claim_W) -> tuple[bool,
         lines.append(("ok    " if cond else "FAIL  ") + (good if cond else bad))
 
     lem = derive(setting, centre, radius)
-    need(arb(stated["mu_lower"]) <= lem.mu and stated["mu_lower"] > 0,
-         f"λ_min(∇²F) >= {stated['mu_lower']:.6g} over the box of radius {radius:g}",
-         f"stated λ_min lower bound {stated['mu_lower']!r} is not implied by the re-derived {lem.mu.str(8)}")
-    need(lem.grad_norm <= arb(stated["grad_norm_upper"]), f"‖∇F(θ₀)‖ <= {stated['grad_norm_upper']:.3g}",
-         f"stated gradient bound {stated['grad_norm_upper']!r} is below the re-derived {lem.grad_norm.str(8)}")
-    need(lem.holds, "‖∇F(θ₀)‖ < μr/2: the lemma applies", f"the lemma fails: {lem.failure()}")
-    need(lem.distance <= arb(stated["distance_to_minimiser_upper"]), "distance to the minimiser bounded",
-         f"stated distance {stated['distance_to_minimiser_upper']!r} is below the re-derived {lem.distance.str(8)}")
-    need(inside(lem.loss_at_centre, cert["loss_at_centre"]), f"F(θ₀) in {cert['loss_at_centre']}",
-         f"stated F(θ₀) enclosure {cert['loss_at_centre']} does not contain the re-derived {lem.loss_at_centre.str(12)}")
-    minimum = lem.minimum_loss
-    need(inside(minimum, cert["minimum_loss"]), f"F(W*) in {cert['minimum_loss']}",
-         f"stated F(W*) enclosure {cert['minimum_loss']} does not contain the re-derived {minimum.str(12)}")
+    minimum = check_lemma(need, lem, stated, cert, radius, f="F", at="W*")
     wl = witness_loss(setting, point)
     need(inside(wl, cert["witness"]["loss"]), f"witness F in {cert['witness']['loss']}",
          f"stated witness F {cert['witness']['loss']} does not contain the re-derived {wl.str(12)}")
