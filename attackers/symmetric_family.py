@@ -12,7 +12,7 @@ submits every member that is a strict minimum with F > 0, the exact global minim
 Nothing is searched: the same construction works at k = 6 and at k = 1000 (the task's settings
 stop at n·d = 10⁵ parameters).
 
-Run: ``python -m arena attacker=symmetric_family setting=teacher_student_k20 defender=none -m``
+Run: ``python -m arena attacker=symmetric_family setting=teacher_student_k20 defender=none``
 """
 from __future__ import annotations
 
