@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all test-repeat bench docs clean wheelhouse install-offline
+.PHONY: install run test test-all test-repeat lint bench docs clean wheelhouse install-offline
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ N ?= 5
 LOAD ?= 0
 test-repeat: $(STAMP)
 	N=$(N) LOAD=$(LOAD) bash .ci/repeat
+
+lint: $(STAMP)
+	$(PY) -m ruff check arena attackers defenders
 
 test-all: $(STAMP)
 	WANDB_MODE=offline $(PY) -m pytest -q $(ARGS)

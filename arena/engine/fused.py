@@ -180,7 +180,7 @@ def _deep_backward(plan: MLPPlan, ws: Workspace, flat: torch.Tensor, Xt: torch.T
     gradients are written by the batched product straight into their rows of the [K, P] gradient
     (a fresh [K, h, h] result plus a copy cost page faults and a pass over it per step).
     """
-    K, d, n = flat.shape[0], Xt.shape[0], Xt.shape[1]
+    K, n = flat.shape[0], Xt.shape[1]
     per_layer = 1 if plan.relu else 2
     g = grad_out.reshape(K, 1, n)  # gradient with respect to the current layer's pre-activation
     for i in range(len(plan.widths) - 2, -1, -1):

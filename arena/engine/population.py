@@ -36,3 +36,5 @@ from arena.engine.training import OPTIMIZERS, ProgressFn, make_optimizer, train_
 
 __all__ = ["OPTIMIZERS", "PopulationLoss", "PopulationResult", "ProgressFn", "make_optimizer", "polish_lbfgs",
            "resolve_device", "train_population"]
+# the kernel's private names, for callers that imported them from here before the split
+_REEXPORTED = (_sync, _FusedMLP, _MLPPlan, _Workspace)
