@@ -6,10 +6,12 @@ dicts and tuples become lists, recursively. Nothing else is touched (tensors sta
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import csv
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-__all__ = ["is_plain", "plain"]
+__all__ = ["is_plain", "plain", "write_csv"]
 
 
 def plain(value: Any) -> Any:
@@ -53,3 +55,12 @@ def _from_numpy(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    """One header line of ``columns``, then one line per row (None written as an empty field)."""
+    with Path(path).open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(columns))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in columns})

@@ -20,13 +20,14 @@ Cells run in ``basins.workers`` processes, one thread each.
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from arena.plain import write_csv
 
 COLUMNS = ("data", "neuron", "depth", "width", "params", "restarts", "bad", "rate", "ci_low", "ci_high",
            "best_loss", "worst_bad_loss", "verdict", "proof")
@@ -147,7 +148,7 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
     results.sort(key=lambda r: (order[r["row"]["data"]], r["row"]["neuron"], r["row"]["depth"], r["row"]["width"]))
     rows = [r["row"] for r in results]
     wall = time.time() - t0
-    write_csv(out / "basins.csv", rows)
+    write_csv(out / "basins.csv", rows, COLUMNS)
     (out / "basins.json").write_text(json.dumps({"config": node, "wall_seconds": wall, "data": tables,
                                                  "cells": results}, indent=2, default=str) + "\n")
     note = plot(out / "basins.png", rows)
@@ -158,14 +159,6 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
     print(f"{len(rows)} cells, {node['restarts']} restarts each, {wall:.0f} s wall ({workers} worker(s)); "
           f"{out / 'basins.csv'}" + (f"; {note}" if note else f", {out / 'basins.png'}"))
     return results
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
 
 
 def render_rows(rows: list[dict[str, Any]]) -> str:

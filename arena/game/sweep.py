@@ -17,12 +17,13 @@ Cells run in ``sweep.workers`` processes, one thread each, largest first.
 """
 from __future__ import annotations
 
-import csv
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from arena.plain import write_csv
 
 COLUMNS = ("k", "n", "restarts", "spurious", "hit_rate", "ci_low", "ci_high", "distinct_minima", "min_spurious_loss",
            "proved_minima")
@@ -95,7 +96,7 @@ def run_sweep(cfg: Any) -> list[dict[str, Any]]:
             results = [f.result() for f in futures]
     results.sort(key=lambda r: (r["row"]["k"], r["row"]["n"]))
     wall = time.time() - t0
-    write_csv(out / "hit_rates.csv", [r["row"] for r in results])
+    write_csv(out / "hit_rates.csv", [r["row"] for r in results], COLUMNS)
     (out / "hit_rates.json").write_text(json.dumps({"restarts": restarts, "steps": steps, "seed": seed,
                                                     "workers": workers, "wall_seconds": wall, "cells": results},
                                                    indent=2) + "\n")
@@ -104,14 +105,6 @@ def run_sweep(cfg: Any) -> list[dict[str, Any]]:
     print(f"{len(results)} cells, {restarts} restarts each, {wall:.0f} s wall ({workers} worker(s)); "
           f"{out / 'hit_rates.csv'}" + (f"; {note}" if note else f", {out / 'hit_rates.png'}"))
     return results
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
 
 
 def render(rows: list[dict[str, Any]]) -> str:

@@ -252,3 +252,16 @@ def loss_value(name: str, p: dict, m: arb) -> arb:
 def flat_region(name: str, m: arb) -> bool:
     """Is ℓ constant (= its minimum 0, ℓ' = ℓ'' = 0) on the whole ball m?"""
     return name in ("quadratic_hinge", "poly_hinge", "hinge", "smooth_hinge") and bool(m > 1)
+
+
+def hex_floats(values: Sequence[float]) -> list[str]:
+    """Floats as exact hexadecimal strings (a certificate's numbers survive JSON bit for bit)."""
+    return [float(v).hex() for v in values]
+
+
+def unhex_floats(values: Sequence[str]) -> list[float]:
+    """The inverse of :func:`hex_floats`; a non-finite number is refused."""
+    out = [float.fromhex(v) for v in values]
+    if not all(math.isfinite(v) for v in out):
+        raise ValueError("non-finite number in the certificate")
+    return out

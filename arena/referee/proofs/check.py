@@ -8,7 +8,6 @@ and the conclusions are drawn from the re-derived numbers.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -18,7 +17,7 @@ from flint import arb
 
 from arena.landscape.setting import Setting
 from arena.referee.proofs.balls import (NotCertified, exact, float_down, float_up, inside, interval, norm_upper,
-                                        precision)
+                                        precision, hex_floats, unhex_floats)
 from arena.referee.proofs.model import Model, box, exact_data
 from arena.referee.proofs.piecewise import PIECEWISE_LINEAR, reduce, reduced_derivatives
 from arena.referee.proofs.smooth import StrictMinimum, check_lemma, one_hidden_derivatives, strict_minimum
@@ -100,16 +99,6 @@ def witness_loss(setting: Setting, X: torch.Tensor, y: torch.Tensor, point: Sequ
     return model.empirical_loss(box(list(point), 0.0), Xa, ya)
 
 
-def _hex(values: Sequence[float]) -> list[str]:
-    return [float(v).hex() for v in values]
-
-
-def _unhex(values: Sequence[str]) -> list[float]:
-    out = [float.fromhex(v) for v in values]
-    if not all(math.isfinite(v) for v in out):
-        raise ValueError("non-finite number in the certificate")
-    return out
-
 
 def _distance(a: Sequence[float], b: Sequence[float]) -> arb:
     return norm_upper([exact(x) - exact(y) for x, y in zip(a, b)])
@@ -171,11 +160,11 @@ def _certify(setting, params, X, y, claim_theta, witnesses, start) -> dict[str, 
     if not wl < minimum:
         raise NotCertified(f"the witness's loss {wl.str(8)} is not certified below the minimum's {minimum.str(8)}")
     cert = {"proof": True, "kind": d.kind, "label": LABEL, "statement": _statement(d, minimum, wl, radius),
-            "centre": _hex(centre), "radius": repr(radius), "coordinates": d.coords,
+            "centre": hex_floats(centre), "radius": repr(radius), "coordinates": d.coords,
             "mu_lower": repr(float_down(d.lemma.mu)), "grad_norm_upper": repr(float_up(d.lemma.grad_norm)),
             "loss_at_centre": interval(d.lemma.loss_at_centre), "minimum_loss": interval(minimum),
             "distance_to_minimiser_upper": repr(float_up(d.lemma.distance)),
-            "witness": {"source": src, "point": _hex(point.tolist()), "loss": interval(wl)}}
+            "witness": {"source": src, "point": hex_floats(point.tolist()), "loss": interval(wl)}}
     if claim_theta is not None:
         theta = setting.flatten({k: v.detach().double().cpu() for k, v in claim_theta.items()}).tolist()
         cert["claim_distance_upper"] = repr(float_up(_distance(theta, centre) + d.lemma.distance))
@@ -204,9 +193,9 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
         return False, ["the claim's network is not the built-in MLP: nothing to re-check"]
     try:
         setting = Setting.from_config(claim.setting)
-        centre = _unhex(cert["centre"])
+        centre = unhex_floats(cert["centre"])
         radius = float(cert["radius"])
-        point = _unhex(cert["witness"]["point"])
+        point = unhex_floats(cert["witness"]["point"])
         kind = str(cert["kind"])
         stated = {k: float(cert[k]) for k in ("mu_lower", "grad_norm_upper", "distance_to_minimiser_upper")}
         X, y = claim.X.double(), claim.y.double()

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 import numpy as np
 from flint import arb
 
-from arena.referee.proofs.balls import NotCertified, exact, float_down, interval
+from arena.referee.proofs.balls import NotCertified, exact, float_down, hex_floats, interval, unhex_floats
 from arena.referee.proofs.model import Model, box, exact_data
 
 MAX_CONCAVE = 8  # concave kinks per unit: 2^8 QPs at most
@@ -358,7 +358,7 @@ LABEL = "proof (exact rational arithmetic; witness in ball arithmetic: python-fl
 def certify(setting: Any, params: Any, X: Any, y: Any, witnesses: Sequence[tuple[str, Any]] = (),
             claim_theta: Any = None) -> dict[str, Any]:
     """A ``kink_local_minimum`` certificate, or ``{"proof": False, "reason", ["refutation"]}``."""
-    from arena.referee.proofs.check import _hex, witness_loss
+    from arena.referee.proofs.check import witness_loss
 
     try:
         model = Model.of(setting)
@@ -367,7 +367,7 @@ def certify(setting: Any, params: Any, X: Any, y: Any, witnesses: Sequence[tuple
     except NotCertified as exc:
         return {"proof": False, "reason": f"kink test: {exc}"}
     if res.status == "descent":
-        ref = {"direction": _hex(res.direction), "derivative": "negative (exact)"}
+        ref = {"direction": hex_floats(res.direction), "derivative": "negative (exact)"}
         if res.step is not None:
             ref.update(step=res.step, loss_at_centre=interval(res.loss_before), loss_after_step=interval(res.loss_after))
         return {"proof": False, "reason": f"refuted by the kink test: {res.reason}", "refutation": ref}
@@ -386,10 +386,10 @@ def certify(setting: Any, params: Any, X: Any, y: Any, witnesses: Sequence[tuple
             "statement": (f"θ₀ is a (non-strict) local minimiser: L(θ) >= L(θ₀) = {float(res.loss):.9g} on the ball of "
                           f"radius {res.radius:.3g} (samples on kinks: {_boundary_text(res.boundary)}; {res.reason}); "
                           f"the witness's loss <= {float(wl.upper()):.9g} < L(θ₀): bad"),
-            "centre": _hex(centre), "radius": repr(res.radius),
+            "centre": hex_floats(centre), "radius": repr(res.radius),
             "boundary": {str(k): v for k, v in res.boundary.items()},
             "loss_at_centre": interval(loss), "minimum_loss": interval(loss),
-            "witness": {"source": src, "point": _hex(point), "loss": interval(wl)}}
+            "witness": {"source": src, "point": hex_floats(point), "loss": interval(wl)}}
     if claim_theta is not None:
         theta = setting.flatten({k: v.detach().double().cpu() for k, v in claim_theta.items()}).tolist()
         from arena.referee.proofs.balls import float_up, norm_upper
@@ -406,7 +406,7 @@ def check_claim(claim: Any, cert: Any) -> tuple[bool, list[str]]:
     """Re-derive a ``kink_local_minimum`` certificate from the claim's data: (ok, lines)."""
     from arena.landscape.setting import Setting
     from arena.referee.proofs.balls import inside, precision
-    from arena.referee.proofs.check import _unhex, witness_loss
+    from arena.referee.proofs.check import witness_loss
 
     lines, ok = [], True
 
@@ -417,7 +417,7 @@ def check_claim(claim: Any, cert: Any) -> tuple[bool, list[str]]:
 
     try:
         setting = Setting.from_config(claim.setting)
-        centre, radius = _unhex(cert["centre"]), float(cert["radius"])
+        centre, radius = unhex_floats(cert["centre"]), float(cert["radius"])
         X, y = claim.X.double(), claim.y.double()
         with precision():
             res = decide(Model.of(setting), centre, X, y)
@@ -430,7 +430,7 @@ def check_claim(claim: Any, cert: Any) -> tuple[bool, list[str]]:
             loss = _arb(res.loss)
             need(inside(loss, cert["minimum_loss"]), f"L(θ₀) in {cert['minimum_loss']}",
                  f"stated L(θ₀) {cert['minimum_loss']} does not contain the exact {float(res.loss)!r}")
-            wl = witness_loss(setting, X, y, _unhex(cert["witness"]["point"]))
+            wl = witness_loss(setting, X, y, unhex_floats(cert["witness"]["point"]))
             need(inside(wl, cert["witness"]["loss"]), f"witness loss in {cert['witness']['loss']}",
                  f"stated witness loss {cert['witness']['loss']} does not contain the re-derived {wl.str(12)}")
             need(wl < loss, "witness loss < L(θ₀): the minimum is bad",

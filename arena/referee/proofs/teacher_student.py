@@ -26,7 +26,7 @@ from flint import arb, arb_mat
 
 from arena.landscape.teacher_student import TASK, TeacherStudentSetting, population_hessian
 from arena.referee.proofs.balls import (NotCertified, around, exact, float_down, float_up, inside, interval, norm_upper,
-                                        precision, sqr)
+                                        precision, sqr, hex_floats, unhex_floats)
 from arena.referee.proofs.smooth import StrictMinimum, check_lemma, strict_minimum
 
 KIND = "teacher_student_strict_minimum"
@@ -232,16 +232,6 @@ def refine(setting: TeacherStudentSetting, W: torch.Tensor, iterations: int = 3)
     return best
 
 
-def _hex(values: Sequence[float]) -> list[str]:
-    return [float(v).hex() for v in values]
-
-
-def _unhex(values: Sequence[str]) -> list[float]:
-    out = [float.fromhex(v) for v in values]
-    if not all(math.isfinite(v) for v in out):
-        raise ValueError("non-finite number in the certificate")
-    return out
-
 
 def _statement(lem: StrictMinimum, minimum: arb, witness: arb, radius: float, source: str) -> str:
     return (f"a unique strict local minimiser W* of the population loss F in the ball B(θ₀, r), r = {radius:g}, "
@@ -294,12 +284,12 @@ def _certify(setting, W, witness, claim_W, store_witness) -> dict[str, Any]:
     if not wl < minimum:
         raise NotCertified(f"the {source}'s F {wl.str(8)} is not certified below F(W*) {minimum.str(8)}")
     cert = {"proof": True, "kind": KIND, "label": LABEL, "statement": _statement(lem, minimum, wl, radius, source),
-            "centre": _hex(centre), "radius": repr(radius), "mu_lower": repr(float_down(lem.mu)),
+            "centre": hex_floats(centre), "radius": repr(radius), "mu_lower": repr(float_down(lem.mu)),
             "grad_norm_upper": repr(float_up(lem.grad_norm)), "loss_at_centre": interval(lem.loss_at_centre),
             "minimum_loss": interval(minimum), "distance_to_minimiser_upper": repr(float_up(lem.distance)),
             "witness": {"source": source, "loss": interval(wl)}}
     if store_witness:
-        cert["witness"]["point"] = _hex(point)
+        cert["witness"]["point"] = hex_floats(point)
     if claim_W is not None:
         dist = norm_upper([exact(a) - exact(b) for a, b in zip(claim_W.double().flatten().tolist(), centre)])
         cert["claim_distance_upper"] = repr(float_up(dist + lem.distance))
@@ -314,13 +304,13 @@ def check(setting: TeacherStudentSetting, cert: Mapping[str, Any],
     try:
         if cert.get("kind") != KIND:
             return False, [f"certificate kind {cert.get('kind')!r} is not {KIND!r}"]
-        centre, radius = _unhex(cert["centre"]), float(cert["radius"])
+        centre, radius = unhex_floats(cert["centre"]), float(cert["radius"])
         if not (math.isfinite(radius) and radius > 0):
             return False, [f"bad radius {cert['radius']!r}"]
         stated = {k: float(cert[k]) for k in ("mu_lower", "grad_norm_upper", "distance_to_minimiser_upper")}
         w = cert["witness"]
         if "point" in w:
-            point = _unhex(w["point"])
+            point = unhex_floats(w["point"])
         else:
             glob = setting.global_witness()
             if glob is None:
