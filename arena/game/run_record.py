@@ -33,19 +33,32 @@ def command_line() -> str:
     return " ".join([prog, *map(shlex.quote, args)])
 
 
-def _overrides() -> list[str]:
+def _hydra_node(cfg: Any) -> Any:
+    """Hydra's own node: HydraConfig in a run; a multirun's start callback gets it inside cfg."""
     try:
         from hydra.core.hydra_config import HydraConfig
 
-        return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+        if HydraConfig.initialized():
+            return HydraConfig.get()
+    except Exception:  # noqa: BLE001 - outside Hydra: the config's node, if any
+        pass
+    try:
+        return cfg.get("hydra")
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _overrides(hydra: Any) -> list[str]:
+    try:
+        return [str(o) for o in hydra.overrides.task]
     except Exception:  # noqa: BLE001 - outside Hydra there are none
         return []
 
 
-def _choice(cfg: Any, key: str) -> str | None:
+def _choice(hydra: Any, group: str) -> str | None:
     try:
-        return str(cfg.get(key))
-    except Exception:  # noqa: BLE001 - ${hydra:...} does not resolve outside a Hydra run
+        return str(hydra.runtime.choices[group])
+    except Exception:  # noqa: BLE001 - outside Hydra nothing was chosen by name
         return None
 
 
@@ -61,13 +74,16 @@ def describe(cfg: Any, mode: str = "run") -> dict[str, Any]:
     except (TypeError, ValueError):  # check_specs refuses such a run; the record keeps what was given
         resolved = referee
     t = cfg.get("tournament") or {}
+    hydra = _hydra_node(cfg)
     return {
-        "command": command_line(), "overrides": _overrides(), "mode": mode,
+        "command": command_line(), "overrides": _overrides(hydra), "mode": mode,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "versions": versions(),
-        "budget": {"name": _choice(cfg, "budget_name"), **plain(cfg.budget)},
-        "referee": {"name": _choice(cfg, "referee_name"), **resolved},
-        "tournament": {k: plain(t.get(k)) for k in ("name", "attackers", "defenders", "settings", "seeds")},
+        "budget": {"name": _choice(hydra, "budget"), **plain(cfg.budget)},
+        "referee": {"name": _choice(hydra, "referee"), **resolved},
+        # a multirun's grid is its sweep overrides; the tournament node describes only a run's
+        **({"tournament": {k: plain(t.get(k)) for k in ("name", "attackers", "defenders", "settings", "seeds")}}
+           if mode == "run" else {}),
         "data": plain((cfg.get("data") or {}).get("name")) if cfg.get("data") else None,
         "device": plain(cfg.get("device")), "isolation": plain(cfg.get("isolation")),
     }
