@@ -25,7 +25,7 @@ def css() -> str:
     colours = "".join(f'.o[data-outcome="{o}"]{{background:{c}}}' for o, c in palette.PAGE.items())
     hide = f"#{TOGGLE_ID}:checked ~ *"
     return f"""
-.grid-wrap{{overflow:auto;max-height:85vh;max-width:100%;border:1px solid #bbb;margin:0.8em 0}}
+.grid-wrap{{overflow:auto;max-height:85vh;width:fit-content;max-width:100%;border:1px solid #bbb;margin:0.8em 0}}
 #leaderboard{{border-collapse:separate;border-spacing:0;margin:0;font-size:0.8em}}
 #leaderboard th,#leaderboard td{{border:0;border-right:1px solid #ccc;border-bottom:1px solid #ccc;padding:3px 4px;
 min-width:5em;max-width:8.5em}}
