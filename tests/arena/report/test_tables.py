@@ -91,3 +91,17 @@ def test_run_info_reads_run_json_and_the_matches_records(tmp_path):
     assert rows["budget"].startswith("<b>smoke</b>: seconds = 60")
     assert rows["referee"].startswith("<b>fast</b>: restarts = 16") and "eig_<wbr>tol" in rows["referee"]
     assert rows["seeds"] == "0,<wbr> 3" and rows["grid"] == "2 defenders × 1 attackers, 2 matches"
+
+
+def test_run_info_without_run_json_falls_back_to_hydras_record(tmp_path):
+    from arena.report import run_info
+
+    hydra = tmp_path / "hydra" / "run" / ".hydra"
+    hydra.mkdir(parents=True)
+    (hydra / "overrides.yaml").write_text("- budget=smoke\n- tournament.seeds=[0,1]\n")
+    results = {"m": {"versions": {"torch": "2.13.0"}, "config": {"budget": {"seconds": 60}, "referee": {}}}}
+    board = {"cells": [{"seed": 1, "setting": "s"}], "attackers": ["a"], "defenders": ["d"]}
+    rows = dict(run_info.rows(tmp_path, board, results))
+    assert rows["command"].startswith("not recorded")
+    assert rows["Hydra overrides"] == "<code>budget=<wbr>smoke</code> <code>tournament.seeds=<wbr>[0,<wbr>1]</code>"
+    assert rows["budget"] == "seconds = 60" and rows["referee"] == "the defaults" and "started" not in rows
