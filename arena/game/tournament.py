@@ -144,6 +144,9 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
     from arena.game import grid_record
 
     or_exit(grid_record.claim, cfg.out_dir, [s.match_id for s in specs], tournament_name(cfg))
+    from arena.game import run_record
+
+    run_record.write(cfg.out_dir, cfg)  # what was run, for the report
     counts = {"done": 0, "failed": 0, "skipped": 0}
     if cfg.get("isolation", "none") == "process":
         return _run_isolated(cfg, specs, counts)
@@ -224,7 +227,12 @@ except ImportError:  # pragma: no cover
 
 
 class LeaderboardCallback(Callback):
-    """Writes the leaderboard of ``out_dir`` when a multirun sweep ends."""
+    """Writes ``run.json`` when a multirun sweep starts and the leaderboard of ``out_dir`` when it ends."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from arena.game import run_record
+
+        run_record.write(config.out_dir, config, mode="multirun")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         finish(config)
