@@ -1,6 +1,7 @@
 """The documentation as data: its pages and the shell commands of their fenced blocks.
 
-A shell block is a fenced block whose language is ``bash``, ``sh``, ``shell`` or ``console``. A
+A shell block is a fenced block whose language is ``bash``, ``sh``, ``shell`` or ``console`` (there
+only the lines after a ``$`` prompt). A
 command is one line of it, with ``\\`` continuations joined, the trailing ``# comment`` removed and
 runs of blanks collapsed (that text is the command's key in tests/test_doc_commands.py); a line that
 is only a comment is not a command.
@@ -46,10 +47,13 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def commands_of(lines: list[str]) -> list[str]:
-    """The commands of one shell block's lines."""
+def commands_of(lines: list[str], prompt: bool = False) -> list[str]:
+    """The commands of one shell block's lines (``prompt``: only the lines after a ``$ `` prompt, the
+    rest being their output, as in a ``console`` block)."""
     out, pending = [], ""
     for line in lines:
+        if prompt and not pending and not line.startswith("$ "):
+            continue
         text = line[2:] if line.startswith("$ ") else line
         if pending:
             text = pending + " " + text.strip()
@@ -69,6 +73,6 @@ def doc_commands() -> dict[str, list[str]]:
     for path in pages():
         for start, lang, body in blocks(path):
             if lang in SHELL:
-                for command in commands_of(body):
+                for command in commands_of(body, prompt=lang == "console"):
                     found.setdefault(command, []).append(f"{path.relative_to(ROOT)}:{start}")
     return found

@@ -19,6 +19,7 @@ import glob
 import json
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,6 +41,7 @@ FAST: dict[str, str | None] = {
     "python -m arena attacker=dead_relu defender=softplus": None,
     "python -m arena tournament.attackers=[dead_relu] tournament.defenders=[none,softplus] tournament.seeds=[0,1]": None,
     "arena necessity outputs/talk": TINY.format("outputs/talk"),
+    "python .ci/api_page.py --check": None,
 }
 
 SLOW: dict[str, str] = {
@@ -102,6 +104,7 @@ SKIP: dict[str, str] = {
     "pytest my_trap": "the scaffold's own tests: tests/test_scaffold.py runs them",
     "python -m arena attacker=my_trap defender=none": "needs the scaffolded package installed (tests/test_scaffold.py)",
     "python benchmarks/referee.py": "a benchmark",
+    "python .ci/api_page.py": "rewrites docs/api.md (the --check form runs)",
     "python benchmarks/symmetric_families.py --plot docs/symmetric_loss.png": "a benchmark that redraws a docs picture",
     "python benchmarks/symmetric_crosscheck.py --k 7 8 9 10 --restarts 50": "a benchmark (200 searches)",
 }
@@ -143,6 +146,8 @@ def test_the_classification_names_only_doc_commands():
 def test_the_extraction_joins_lines_and_drops_comments():
     from tests.doc_text import commands_of
 
+    assert commands_of(["$ arena list", "dead_relu  attacker  ...", "$ arena info x \\", "  --json"], prompt=True) == \
+        ["arena list", "arena info x --json"]
     lines = ["# a comment", "python -m arena a=1 \\", "    'b=[x,y]'   # two  spaces", "arena list", "",
              "python -m arena -m attacker='glob(*)'", "python -m arena 'k=\"#1\"'"]
     assert commands_of(lines) == ["python -m arena a=1 'b=[x,y]'", "arena list",
@@ -163,6 +168,11 @@ def execute(command: str, cwd: Path, monkeypatch) -> None:
     from arena.cli import main as cli_main
 
     args = _args(command, cwd)
+    if args[0] == "python" and args[1].endswith(".py"):  # a script of the repository
+        proc = subprocess.run([sys.executable, str(ROOT / args[1]), *args[2:]], cwd=cwd, capture_output=True,
+                              text=True, timeout=600)
+        assert proc.returncode == 0, f"{command!r} exited with {proc.returncode}: {proc.stderr[-2000:]}"
+        return
     if args[0] == "arena":
         assert cli_main(args[1:]) == 0, f"{command!r} exited with an error"
         return
