@@ -63,7 +63,7 @@ def grids() -> dict[str, dict[str, int]]:
 def facts() -> dict[str, int]:
     g = grids()
     return {"default": g["default"]["matches"], "default_attackers": g["default"]["attackers"],
-            "default_defenders": g["default"]["defenders"],
+            "default_defenders": g["default"]["defenders"], "default_defenders_again": g["default"]["defenders"],
             # the default grid before symmetric_family joined (the README's timed run)
             "default_before_symmetric": (g["default"]["attackers"] - 1) * g["default"]["defenders"],
             "talk": g["talk"]["matches"], "talk_attackers": g["talk"]["attackers"],
@@ -73,7 +73,8 @@ def facts() -> dict[str, int]:
 
 STATED = [
     ("README.md", r"(?P<default>\d+) matches \((?P<default_attackers>\d+)\s+attackers × (?P<default_defenders>\d+) "
-                  r"defenders; the (?P<default_before_symmetric>\d+) matches before `symmetric_family` joined"),
+                  r"defenders; the (?P<default_before_symmetric>\d+) matches before `symmetric_family` joined"
+                  r"[^;]*?its (?P<default_defenders_again>\d+) are `incompatible`"),
     ("README.md", r"experiment=talk\s+# (?P<talk>\d+) matches \((?P<talk_attackers>\d+) attackers × "
                   r"(?P<talk_defenders>\d+) defenders × (?P<talk_settings>\d+) settings\)"),
     ("README.md", r"in every one of\s+the (?P<safran_shamir_cells>\d+) cells"),
@@ -135,6 +136,16 @@ def test_every_match_count_in_the_docs_is_checked_or_a_described_run():
     assert loose == [], "check these in STATED or name them in RUNS:\n" + "\n".join(loose)
     stale = [key for key in RUNS if not re.search(rf"\b{key[1]}\s+matches\b", (ROOT / key[0]).read_text())]
     assert stale == [], f"RUNS names counts the docs no longer state: {stale}"
+
+
+def test_the_readme_leaderboard_has_every_attacker_and_defender():
+    text = (ROOT / "README.md").read_text()
+    header = next(line for line in text.splitlines() if line.startswith("| defender \\ attacker |"))
+    table = text[text.index(header):].split("\n\n", 1)[0].splitlines()
+    columns = [c.strip() for c in header.strip("|").split("|")][1:-1]  # without the bad-basin column
+    rows = [line.split("|")[1].strip() for line in table[2:]]
+    assert columns == sorted(p.stem for p in (ROOT / "conf" / "attacker").glob("*.yaml"))
+    assert sorted(rows) == sorted(p.stem for p in (ROOT / "conf" / "defender").glob("*.yaml"))
 
 
 def _listed(text: str, group: str) -> list[str]:
