@@ -23,10 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "api.md"
 
+# Where the plugin contract lives (Guarantee, PluginConfig, the require_* checks; Budget): a move of
+# these modules is a change of these two lines.
+PROTOCOLS = "arena.protocols"
+BUDGET = "arena.game.budget"
 # Every module on the page, once, in page order: module -> the members shown (None: mkdocstrings'
 # choice, i.e. the module's docstring and its public members). Section headings are keys of SECTIONS.
 MODULES: dict[str, list[str] | None] = {
-    "arena.protocols": ["Attacker", "Defender", "Guarantee", "PluginConfig", "ensure_applies", "assumptions",
+    PROTOCOLS: ["Attacker", "Defender", "Guarantee", "PluginConfig", "ensure_applies", "assumptions",
                         "require_builtin", "require_number", "require_int"],
     "arena.landscape": None,
     "arena.landscape.setting": ["Setting"],
@@ -38,7 +42,7 @@ MODULES: dict[str, list[str] | None] = {
                                 "PopulationResult"],
     "arena.game": None,
     "arena.game.registry": ["discover", "register_configs", "instantiate_plugin", "PluginEntry", "PluginError"],
-    "arena.game.budget": ["Budget"],
+    BUDGET: ["Budget"],
     "arena.claims": None,
     "arena.claims.format": ["Claim", "save_claim", "load_claim", "ClaimFileError"],
     "arena.testing": None,
@@ -48,14 +52,13 @@ MODULES: dict[str, list[str] | None] = {
     "arena.testing.scaffold": ["scaffold"],
 }
 # heading -> the first module under it
-SECTIONS = {"arena.protocols": "Plugin protocols", "arena.landscape": "The landscape",
+SECTIONS = {PROTOCOLS: "Plugin protocols", "arena.landscape": "The landscape",
             "arena.assumptions.registry": "Assumptions", "arena.referee": "The referee", "arena.engine": "The engine",
             "arena.game": "The game", "arena.claims": "Claims", "arena.testing": "The plugin kit"}
 # what a plugin's code touches: "module:Name"
-CLASSES = ["arena.claims.format:Claim", "arena.landscape.setting:Setting", "arena.protocols:Guarantee",
-           "arena.game.budget:Budget"]
-FUNCTIONS = ["arena.protocols:require_number", "arena.protocols:require_int", "arena.protocols:require_builtin",
-             "arena.protocols:assumptions", "arena.assumptions.registry:make_assumption"]
+CLASSES = ["arena.claims.format:Claim", "arena.landscape.setting:Setting", f"{PROTOCOLS}:Guarantee", f"{BUDGET}:Budget"]
+FUNCTIONS = [f"{PROTOCOLS}:require_number", f"{PROTOCOLS}:require_int", f"{PROTOCOLS}:require_builtin",
+             f"{PROTOCOLS}:assumptions", "arena.assumptions.registry:make_assumption"]
 ASSUMPTIONS = "arena.assumptions.registry:catalogue"
 
 HEAD = """# API

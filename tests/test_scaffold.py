@@ -33,10 +33,9 @@ def test_new_refuses_a_name_in_use_in_one_line(kind, name, tmp_path, capsys):
     assert not (tmp_path / name).exists()
 
 
-@pytest.mark.parametrize("kind", ["attacker", "defender"])
-def test_scaffolded_package_builds_without_warnings(kind, tmp_path):
+def test_scaffolded_package_builds_without_warnings(tmp_path):
     pytest.importorskip("setuptools", minversion="77")
-    assert main(["new", kind, "quiet_one", "--dir", str(tmp_path)]) == 0
+    assert main(["new", "attacker", "quiet_one", "--dir", str(tmp_path)]) == 0  # a defender differs in the entry-point group only
     code = ("import sys, warnings; warnings.simplefilter('always'); from setuptools import build_meta; "
             "print(build_meta.build_wheel(sys.argv[1]))")
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "wheel")], cwd=tmp_path / "quiet_one",
