@@ -35,8 +35,9 @@ def test_three_runs_of_a_tournament_keep_one_leaderboard_run_with_its_numbers(tm
     for extra in ([], ["rerun=true"], []):
         proc = run_arena(f"out_dir={out}", *GRID, *extra, env_extra={"OMP_NUM_THREADS": "1"})
         assert proc.returncode == 0, proc.stderr[-3000:]
-        folders.append({p.name.split("-", 3)[3]: p.name for p in (out / "wandb").glob("offline-run-*")})
-    assert [len(f) for f in folders] == [5, 5, 5]  # four matches and the leaderboard, each time
+        names = [p.name for p in (out / "wandb").glob("offline-run-*")]
+        assert len(names) == 5, names  # four matches and the leaderboard, each time
+        folders.append({n.split("-", 3)[3]: n for n in names})  # run id -> folder
     assert all(folders[1][i] != folders[0][i] for i in folders[0])  # the replay replaced every run
     assert {i: n for i, n in folders[2].items() if i.startswith("match-")} == {
         i: n for i, n in folders[1].items() if i.startswith("match-")}  # skipped matches keep their runs
