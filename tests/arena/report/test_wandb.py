@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.arena.report.conftest import match
-from tests.arena.report.conftest import runs as _runs
+from tests.arena.report.offline_runs import runs as _runs
 
 
 def _md5_b64(path: Path) -> str:

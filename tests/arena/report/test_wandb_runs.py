@@ -9,7 +9,7 @@ from pathlib import Path
 
 from arena.report import wandb_runs
 from arena.report.wandb_log import OUTCOME_METRICS
-from tests.arena.report.conftest import runs, summary
+from tests.arena.report.offline_runs import runs, summary
 from tests.conftest import run_arena
 
 GRID = ["referee=fast", "budget=smoke", "progress=false", "logger=wandb", "isolation=none",
