@@ -2,8 +2,8 @@
 
 Modules (imported on demand, since a match pulls in the referee and the engine):
 ``match`` (:func:`~arena.game.match.run_match`), ``tournament`` (Hydra entry and callback),
-``leaderboard``, ``necessity``, ``registry`` (entry points), ``wandb_log`` (the wandb mirror) and
-``budget`` (:class:`Budget`, what an attacker may spend).
+``leaderboard``, ``necessity``, ``registry`` (entry points) and ``budget`` (:class:`Budget`, what an
+attacker may spend).
 """
 from arena.game.budget import Budget
 

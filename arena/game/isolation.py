@@ -130,7 +130,7 @@ class _Redirect:
 
 
 def _play(task: Task, device: str) -> dict[str, Any]:
-    from arena.game import wandb_log
+    from arena.report import wandb_log
     from arena.game.match import MatchSpec, run_match
 
     wandb_log.teardown()

@@ -186,7 +186,7 @@ def play_in_workers(cfg: Any, specs: list[Any], on_result: Callable[[Any, dict[s
                           tournament_name(cfg), str(out_dir), bool(cfg.get("report", False))))
     def done(task: Task, result: dict[str, Any]) -> None:
         if task.logger and result.get("error_kind") in ("crash", "timeout"):  # the worker could not log it
-            from arena.game import wandb_log
+            from arena.report import wandb_log
 
             wandb_log.log_match(result, task.logger, task.tournament, out_dir)
         on_result(by_dir[task.match_dir], result)

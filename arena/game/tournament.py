@@ -21,8 +21,9 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from arena.data import node as data_node
-from arena.game import leaderboard, wandb_log
+from arena.game import leaderboard
 from arena.game.match import MatchSpec, finished_result, run_match
+from arena.report import wandb_log
 from arena.plain import plain
 
 
