@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 
@@ -28,6 +29,27 @@ class ProbeReport:
 
     def to_dict(self) -> dict:
         return {"radius": self.radius, "min_delta": self.min_delta, "descent": self.descent, "source": self.source}
+
+
+CHUNK_BYTES = 256 * 2**20  # memory for one batched loss evaluation (points and activations)
+
+
+def rows_per_chunk(setting: Setting, X: torch.Tensor, P: int, budget: int = CHUNK_BYTES) -> int:
+    """How many points of [P] to evaluate at once so that their activations stay within ``budget``.
+
+    A point of a built-in MLP costs about its P floats twice plus four [n, units] activations; a
+    custom network is assumed to cost as much as a built-in one with P units.
+    """
+    units = sum(setting.mlp.hidden) + 1 if setting.builtin else P
+    per_row = 8 * (2 * P + 4 * max(1, X.shape[0]) * units)
+    return max(1, budget // per_row)
+
+
+def losses_along(f: Callable[[torch.Tensor], torch.Tensor], v: torch.Tensor, steps: torch.Tensor,
+                 chunk: int) -> torch.Tensor:
+    """f(v + steps[i]) for every row of steps [m, P], ``chunk`` rows at a time: [m]."""
+    with torch.no_grad():
+        return torch.cat([f(v + steps[i : i + chunk]) for i in range(0, steps.shape[0], chunk)])
 
 
 def unit_rows(D: torch.Tensor) -> torch.Tensor:
@@ -59,8 +81,7 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
         names += [name] * D.shape[0]
         rows.append(D)
     D = torch.cat(rows) * metric
-    with torch.no_grad():
-        losses = f(v + radius * D)
+    losses = losses_along(f, v, radius * D, rows_per_chunk(setting, X, P))
     deltas = losses - base
     best = int(torch.argmin(deltas))
     min_delta, source, direction = float(deltas[best]), names[best], D[best]
@@ -208,13 +229,24 @@ def probe_gated(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Ten
         g_out = g[:, outgoing].detach()  # [turns, k]
         direction = -g_out / g_out.norm(dim=1, keepdim=True).clamp(min=1e-300)
         # candidates: output weight moved by 0.7 r · 2^{-k} along −∂L/∂(output weight)
-        cand = pts.detach().unsqueeze(1).repeat(1, len(steps), 1)  # [turns, S, P]
-        cand[:, :, outgoing] += 0.7 * radius * steps.reshape(1, -1, 1) * (direction * metric[outgoing]).unsqueeze(1)
-        with torch.no_grad():
-            vals = f(cand.reshape(-1, v.numel())).reshape(turns, len(steps)) - base
+        moves = 0.7 * radius * steps.reshape(1, -1, 1) * (direction * metric[outgoing]).unsqueeze(1)  # [turns, S, k]
+        vals = torch.empty(turns, len(steps), dtype=v.dtype, device=v.device)
+        per_turn = max(1, rows_per_chunk(setting, X, v.numel()) // len(steps))
+        for t0 in range(0, turns, per_turn):
+            cand = _gated_candidates(pts.detach()[t0 : t0 + per_turn], outgoing, moves[t0 : t0 + per_turn])
+            with torch.no_grad():
+                vals[t0 : t0 + per_turn] = f(cand.reshape(-1, v.numel())).reshape(-1, len(steps)) - base
         k = int(torch.argmin(vals))
         delta = float(vals.reshape(-1)[k])
         if best is None or delta < best[0]:
-            d = cand.reshape(-1, v.numel())[k] - v
+            t, s = divmod(k, len(steps))
+            d = _gated_candidates(pts.detach()[t : t + 1], outgoing, moves[t : t + 1])[0, s] - v
             best = (delta, f"gated_unit({name})", d / d.norm().clamp(min=1e-300))
     return best
+
+
+def _gated_candidates(pts: torch.Tensor, outgoing: list[int], moves: torch.Tensor) -> torch.Tensor:
+    """pts [t, P] repeated per step, output weights moved by ``moves`` [t, S, k]: [t, S, P]."""
+    cand = pts.unsqueeze(1).repeat(1, moves.shape[1], 1)
+    cand[:, :, outgoing] += moves
+    return cand
