@@ -12,7 +12,8 @@ import json
 import os
 from pathlib import Path
 
-from arena.game import leaderboard, wandb_log
+from arena.game import leaderboard
+from arena.report import wandb_log
 from arena.game.grid_record import result_paths
 
 
