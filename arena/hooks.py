@@ -34,7 +34,7 @@ def draw_pictures(result: dict[str, Any], match_dir: Path, cfg: Mapping[str, Any
     if not cfg.get("report", False) or result.get("error_kind") in ("crash", "timeout"):
         return
     try:
-        from arena.report.build import draw_match  # matplotlib: the optional ``plot`` extra
+        from arena.report.build import draw_match  # matplotlib: the optional ``report`` extra
 
         draw_match(match_dir)
     except Exception as exc:  # noqa: BLE001 - pictures never cost a result
@@ -51,7 +51,7 @@ def write_site(result_dir: Path, records: dict[str, Any], cfg: Mapping[str, Any]
     if not cfg.get("report", False):
         return
     try:
-        from arena.report.site import write_site as write  # matplotlib: the optional ``plot`` extra
+        from arena.report.site import write_site as write  # matplotlib: the optional ``report`` extra
 
         print(f"report: {write(result_dir)}")
     except Exception as exc:  # noqa: BLE001 - the leaderboard is written already

@@ -43,7 +43,7 @@ import numpy as np
 from flint import arb
 
 from arena.referee.proofs.balls import NotCertified, exact, float_down, hex_floats, interval, unhex_floats
-from arena.referee.proofs.model import Model, box, exact_data
+from arena.referee.proofs.model import Model, box, exact_data, witness_loss
 
 MAX_CONCAVE = 8  # concave kinks per unit: 2^8 QPs at most
 STEPS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
@@ -358,8 +358,6 @@ LABEL = "proof (exact rational arithmetic; witness in ball arithmetic: python-fl
 def certify(setting: Any, params: Any, X: Any, y: Any, witnesses: Sequence[tuple[str, Any]] = (),
             claim_theta: Any = None) -> dict[str, Any]:
     """A ``kink_local_minimum`` certificate, or ``{"proof": False, "reason", ["refutation"]}``."""
-    from arena.referee.proofs.check import witness_loss
-
     try:
         model = Model.of(setting)
         centre = setting.flatten({k: v.detach().double().cpu() for k, v in params.items()}).tolist()
@@ -406,8 +404,6 @@ def check_claim(claim: Any, cert: Any) -> tuple[bool, list[str]]:
     """Re-derive a ``kink_local_minimum`` certificate from the claim's data: (ok, lines)."""
     from arena.landscape.setting import Setting
     from arena.referee.proofs.balls import inside, precision
-    from arena.referee.proofs.check import witness_loss
-
     lines, ok = [], True
 
     def need(cond: bool, good: str, bad: str) -> None:
