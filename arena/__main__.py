@@ -26,6 +26,9 @@ def hydra_main() -> None:
     from arena.game.registry import register_configs
     from arena.game.validate import check_overrides, or_exit
 
+    from arena.game.run_record import remember_command_line
+
+    remember_command_line(sys.argv[1:])  # as typed, for run.json: _select rewrites the grid choices
     or_exit(register_configs, CONF)  # two plugins with one name: one line naming both
     or_exit(check_overrides, sys.argv[1:], CONF)
     or_exit(check_launchers, sys.argv[1:])

@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="a plugin's config, docstring, paper and (defenders) guarantee")
     info.add_argument("name", help="the plugin's name, as `arena list` shows it")
     info.set_defaults(func=cmd_info)
-    new = sub.add_parser("new", help="scaffold a plugin package (entry point, config, a test using arena.testing)")
+    new = sub.add_parser("new", help="scaffold a plugin package (entry point, plugin, a test using arena.testing)")
     new.add_argument("kind", choices=["attacker", "defender"])
     new.add_argument("name", help="the plugin's name, a Python identifier (e.g. my_trap)")
     new.add_argument("--dir", default=".", help="where the package folder is created (default: here)")

@@ -7,7 +7,7 @@ The game never imports the report or the wandb mirror; the entry point passes th
 * after the tournament: :func:`write_site` (``report=true``) then :func:`log_leaderboard`.
 
 :class:`LeaderboardCallback` is the Hydra callback of a multirun sweep (conf/config.yaml): it
-writes the leaderboard with the same hooks when the sweep ends.
+writes ``run.json`` when the sweep starts and the leaderboard, with the same hooks, when it ends.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from omegaconf import DictConfig
 
-from arena.game import tournament
+from arena.game import run_record, tournament
 from arena.game.hooks import Hooks
 from arena.report import wandb_log
 
@@ -76,7 +76,11 @@ except ImportError:  # pragma: no cover
 
 
 class LeaderboardCallback(Callback):
-    """Writes the leaderboard of ``out_dir`` when a multirun sweep ends (with :func:`default_hooks`)."""
+    """Writes ``run.json`` when a multirun sweep starts and the leaderboard of ``out_dir`` when it ends
+    (with :func:`default_hooks`)."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        run_record.write(config.out_dir, config, mode="multirun")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         tournament.finish(config, hooks=default_hooks())

@@ -1,4 +1,4 @@
-"""Assumptions by name: :func:`make_assumption`, :data:`ASSUMPTION_NAMES`, :func:`check_all`."""
+"""Assumptions by name: :func:`make_assumption`, :data:`ASSUMPTION_NAMES`, :func:`catalogue`, :func:`check_all`."""
 from __future__ import annotations
 
 import functools
@@ -83,6 +83,17 @@ def make_assumption(name: str, **params: Any) -> Assumption:
     except TypeError as exc:
         raise ValueError(f"assumption {name!r}: bad parameters {params}: {exc}") from exc
     return Assumption(name=name, description=description, check=check, params=dict(params))
+
+
+def catalogue() -> list[tuple[str, dict[str, Any], str]]:
+    """Every assumption as (name, its parameters -> defaults, what it states), in registry order."""
+    out = []
+    for name, (fn, template) in _REGISTRY.items():
+        bound = getattr(fn, "keywords", {})
+        params = {p.name: p.default for p in list(inspect.signature(fn).parameters.values())[3:]
+                  if p.name not in bound and p.default is not inspect.Parameter.empty}
+        out.append((name, params, template.format(k="k", base="")))
+    return out
 
 
 def check_all(assumptions: Sequence[Assumption], setting: Setting, X: Any, y: Any) -> dict[str, AssumptionResult]:

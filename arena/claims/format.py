@@ -50,16 +50,27 @@ class Claim:
     """A claimed bad local minimum. Shapes: X [n, d], y [n], theta/witness name -> tensor."""
 
     setting: dict[str, Any]
+    """The attacked setting as plain config: ``setting.to_config()`` of the Setting the attacker got."""
     X: torch.Tensor
+    """Inputs ``[n, d]``, float32 or float64 (judged in float64)."""
     y: torch.Tensor
+    """Labels ``[n]`` in {-1, +1}."""
     theta: dict[str, torch.Tensor]
+    """The claimed point: parameter name -> tensor of the setting's shape (``setting.param_shapes``)."""
     witness: dict[str, torch.Tensor] | None = None
+    """Optional: a point of the same network with lower loss (evidence that the minimum is bad)."""
     attacker: str | None = None
+    """The attacker's name."""
     seed: int | None = None
+    """The seed the attack ran with."""
     notes: str = ""
+    """Free text, shown with the verdict."""
     kind: str = "local_min"
+    """``local_min`` or ``path`` (a path to infinity: ``path.<param>`` tensors or a closed form in ``extra``)."""
     extra_tensors: dict[str, torch.Tensor] = field(default_factory=dict)
+    """Further tensors stored under their own keys (``path.<param>`` ``[T, *shape]``, ``path_t`` ``[T]``)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    """Further JSON keys of ``claim.json`` (``path``, the ``teacher_student`` extension; docs/claim-format.md)."""
 
 
 def save_claim(claim: Claim, path: str | os.PathLike) -> Path:

@@ -16,12 +16,16 @@ converged end point above the best to the referee. It writes
 * ``<out_dir>/basins.png`` (rate against width, one panel per data set, one line per neuron and
   depth; needs matplotlib) and ``<out_dir>/basins.md``, the report page holding both tables.
 
-Cells run in ``basins.workers`` processes, one thread each.
+Cells run in ``basins.workers`` processes, one thread each, on the run's ``device`` (``auto``: the
+GPU when there is one; CUDA workers are spawned, not forked). The worst point of each cell is also
+written as a claim, ``<out_dir>/claims/<data>__<neuron>__d<depth>__w<width>.json``, so
+``arena verify`` re-judges it anywhere.
 """
 from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -46,8 +50,13 @@ def data_node(name: str) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())
 
 
-def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node: dict[str, Any]) -> dict[str, Any]:
-    """One cell: train, polish, count bad basins, judge the worst candidate; a CSV row + details."""
+def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node: dict[str, Any],
+             device: str = "cpu", claims_dir: str | None = None) -> dict[str, Any]:
+    """One cell: train, polish, count bad basins, judge the worst candidate; a CSV row + details.
+
+    ``device``: where the population trains and the referee judges ("cpu", "cuda", "cuda:i");
+    ``claims_dir``: where the judged candidate is saved as a claim (None: not saved).
+    """
     import torch
 
     from arena.claims import Claim
@@ -67,8 +76,9 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
     gen = torch.Generator().manual_seed(seed * 1_000_003 + 1000 * width + 10 * depth + len(neuron))
     start = setting.init_params(K, generator=gen)
     trained = train_population(setting, X, y, start, steps=int(node["steps"]), lr=float(node["lr"]),
-                               optimizer=str(node.get("optimizer", "adam")), device="cpu")
-    polished = polish_lbfgs(setting, X, y, trained.params, max_iter=int(node.get("polish_iters", 300)), device="cpu")
+                               optimizer=str(node.get("optimizer", "adam")), device=device)
+    polished = polish_lbfgs(setting, X, y, trained.params, max_iter=int(node.get("polish_iters", 300)), device=device)
+    polished = _to_cpu(polished)
     census = judge_population(Population(setting, X, y, polished.params, label=f"{data.name} {neuron} {depth}x{width}"))
     low, high = wilson(census["bad"], K)
     row = {"data": data.name, "neuron": neuron, "depth": depth, "width": width, "params": setting.num_params,
@@ -81,11 +91,30 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
         witness = {k: v[int(torch.nan_to_num(polished.loss, nan=math.inf).argmin())].clone()
                    for k, v in polished.params.items()}
         claim = Claim(setting.to_config(), X, y, theta, witness=witness, attacker="real_data sweep", seed=seed)
-        verdict = judge_safely(claim, dict(node.get("referee") or {}), device="cpu", setting=setting)
+        verdict = judge_safely(claim, dict(node.get("referee") or {}), device=device, setting=setting)
         row.update(verdict=verdict.verdict, proof=verdict.evidence.get("proof") is True)
+        if claims_dir is not None:
+            from arena.claims.format import save_claim
+
+            save_claim(claim, Path(claims_dir) / f"{data.name}__{neuron}__d{depth}__w{width}.json")
         census["judged"] = {"restart": candidate, "loss": float(polished.loss[candidate]),
                             "reasons": verdict.reasons[:3]}
     return {"row": row, "census": census, "cpu_seconds": time.process_time() - t}
+
+
+def _to_cpu(result: Any) -> Any:
+    """The population result with every tensor on the CPU (the census and the claim live there)."""
+    import dataclasses
+
+    import torch
+
+    moved = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    for name, value in moved.items():
+        if isinstance(value, torch.Tensor):
+            moved[name] = value.cpu()
+        elif isinstance(value, dict):
+            moved[name] = {k: v.cpu() if isinstance(v, torch.Tensor) else v for k, v in value.items()}
+    return dataclasses.replace(result, **moved)
 
 
 def _worst_candidate(polished: Any, best: float, grad_tol: float = 1e-6, gap: float = 1e-3) -> int | None:
@@ -135,13 +164,17 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
     cells.sort(key=lambda c: -c[3] * c[2])  # largest first: the pool ends with small cells
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    device = _device_name(cfg.get("device", "auto"))
+    claims = str(out / "claims")
     t0 = time.time()
     if workers == 1:
-        results = [run_cell(*c, node) for c in cells]
+        results = [run_cell(*c, node, device, claims) for c in cells]
         tables = [data_assumptions(nodes[n]) for n in names]
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_cell, *c, node) for c in cells]
+        # CUDA cannot be re-initialised in a forked child: spawn the workers of a GPU run.
+        context = multiprocessing.get_context("spawn" if device.startswith("cuda") else None)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(run_cell, *c, node, device, claims) for c in cells]
             assumed = [pool.submit(data_assumptions, nodes[n]) for n in names]
             results, tables = [f.result() for f in futures], [f.result() for f in assumed]
     order = {n: i for i, n in enumerate(names)}
@@ -149,16 +182,23 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
     rows = [r["row"] for r in results]
     wall = time.time() - t0
     write_csv(out / "basins.csv", rows, COLUMNS)
-    (out / "basins.json").write_text(json.dumps({"config": node, "wall_seconds": wall, "data": tables,
+    (out / "basins.json").write_text(json.dumps({"config": node, "device": device, "wall_seconds": wall, "data": tables,
                                                  "cells": results}, indent=2, default=str) + "\n")
     note = plot(out / "basins.png", rows)
     page = render_page(rows, tables, node, wall, plotted=note is None)
     (out / "basins.md").write_text(page)
     (out / "assumptions.md").write_text(render_assumptions(tables))
     print(page)
-    print(f"{len(rows)} cells, {node['restarts']} restarts each, {wall:.0f} s wall ({workers} worker(s)); "
+    print(f"{len(rows)} cells, {node['restarts']} restarts each, {wall:.0f} s wall ({workers} worker(s) on {device}); "
           f"{out / 'basins.csv'}" + (f"; {note}" if note else f", {out / 'basins.png'}"))
     return results
+
+
+def _device_name(name: Any) -> str:
+    """``device`` of the run resolved once in the parent ("auto" -> "cuda" or "cpu")."""
+    from arena.engine.devices import resolve_device
+
+    return str(resolve_device(str(name)))
 
 
 def render_rows(rows: list[dict[str, Any]]) -> str:

@@ -29,7 +29,7 @@ from omegaconf import DictConfig
 from tqdm import tqdm
 
 from arena.data import node as data_node
-from arena.game import grid_record, leaderboard
+from arena.game import grid_record, leaderboard, run_record
 from arena.game.hooks import NO_HOOKS, Hooks, hook_config, play_match
 from arena.game.match import MatchSpec, finished_result
 from arena.game.pool import play_in_workers
@@ -121,6 +121,7 @@ def run_grid(cfg: DictConfig, hooks: Hooks = NO_HOOKS) -> dict[str, Any]:
     specs = or_exit(grid_specs, cfg)
     or_exit(check_specs, specs)  # every match's plugins and values build before the first one plays
     or_exit(grid_record.claim, cfg.out_dir, [s.match_id for s in specs], tournament_name(cfg))
+    run_record.write(cfg.out_dir, cfg)  # what was run, for the report
     counts = {"done": 0, "failed": 0, "skipped": 0}
     if cfg.get("isolation", "none") == "process":
         return _run_isolated(cfg, specs, counts, hooks)

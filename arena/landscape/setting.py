@@ -74,8 +74,11 @@ class Setting:
     """Network family + loss + regularizer. Build with :meth:`from_config`."""
 
     network: dict[str, Any]
+    """The network config: ``input_dim``, ``hidden``, ``neuron``, ``bias``, ``skip``, ``exp_neuron`` (or a ``_target_``)."""
     loss: Any = "quadratic_hinge"
+    """The margin loss: a name or ``{"name": ..., **parameters}``."""
     regularizer: Any = None
+    """None, a regularizer spec, or a list of specs."""
     _mlp: MLPConfig | None = field(default=None, compare=False, repr=False)
 
     # -- construction -------------------------------------------------------------------------
@@ -121,6 +124,7 @@ class Setting:
         return cls.from_config(cfg)
 
     def to_config(self) -> dict[str, Any]:
+        """The setting as plain config (``network``, ``loss``, ``regularizer``): what a claim stores."""
         return {"network": copy.deepcopy(self.network), "loss": copy.deepcopy(self.loss),
                 "regularizer": copy.deepcopy(self.regularizer)}
 
@@ -137,24 +141,29 @@ class Setting:
     # -- components ---------------------------------------------------------------------------
     @property
     def builtin(self) -> bool:
+        """Whether the network is the arena's built-in MLP (not a custom ``_target_`` module)."""
         return self._mlp is not None
 
     @property
     def mlp(self) -> MLPConfig:
+        """The built-in network's config (``hidden``, ``neuron``, ``bias``, ...); TypeError for a custom network."""
         if self._mlp is None:
             raise TypeError("this setting uses a custom network, not the built-in MLP")
         return self._mlp
 
     @cached_property
     def neuron(self) -> Neuron | None:
+        """The hidden units' activation (``.name``, its class facts), None for a custom network."""
         return make_neuron(self._mlp.neuron) if self._mlp else None
 
     @cached_property
     def loss_fn(self) -> Loss:
+        """The margin loss ℓ(m) as an object (``.name``, its class facts)."""
         return make_loss(self.loss)
 
     @cached_property
     def regularizers(self) -> tuple[Regularizer, ...]:
+        """The regularizer terms R(θ), possibly none."""
         return make_regularizers(self.regularizer)
 
     @cached_property
@@ -186,14 +195,17 @@ class Setting:
 
     @property
     def num_params(self) -> int:
+        """The number of scalar parameters."""
         return sum(math.prod(s) for s in self.param_shapes.values())
 
     @property
     def input_dim(self) -> int | None:
+        """d, the input dimension (None when a custom network does not state it)."""
         return self._mlp.input_dim if self._mlp else self.network.get("input_dim")
 
     # -- evaluation ---------------------------------------------------------------------------
     def batch_shape(self, params: Mapping[str, torch.Tensor]) -> tuple[int, ...]:
+        """The leading batch dimensions ``B`` of ``params`` (each tensor ``[*B, *shape]``)."""
         name, t = next(iter(params.items()))
         return tuple(t.shape[: t.dim() - len(self.param_shapes[name])])
 

@@ -16,8 +16,8 @@ import matplotlib.colors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-OUTCOME_COLOURS = {"broken": "#d62728", "out_of_scope": "#ff7f0e", "error": "#7f7f7f", "held": "#2ca02c",
-                   "incompatible": "#c7c7c7"}
+from arena.report import palette  # noqa: E402
+
 DPI = 90
 
 
@@ -169,17 +169,23 @@ def draw_decision(d: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
+def outcome_bars(counts: dict[str, dict[str, int]]) -> list[tuple[str, str, list[int]]]:
+    """(outcome, colour, matches per defender) for every outcome present, in the palette's order;
+    an outcome the palette does not know comes last, in grey, never dropped."""
+    present = palette.ordered(o for per in counts.values() for o, n in per.items() if n)
+    return [(o, palette.chart_colour(o), [counts[d].get(o, 0) for d in counts]) for o in present]
+
+
 def draw_outcomes(counts: dict[str, dict[str, int]], path: Path) -> Path:
     """Stacked bars: outcomes per defender. counts: defender -> outcome -> number of matches."""
     defenders = list(counts)
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(defenders) + 1.2))
     left = np.zeros(len(defenders))
-    for outcome, colour in OUTCOME_COLOURS.items():
-        vals = np.asarray([counts[d].get(outcome, 0) for d in defenders], dtype=float)
-        if vals.any():
-            ax.barh(defenders, vals, left=left, color=colour, label=outcome)
-            left += vals
+    bars = outcome_bars(counts)
+    for outcome, colour, vals in bars:
+        ax.barh(defenders, vals, left=left, color=colour, label=outcome)
+        left += np.asarray(vals, dtype=float)
     ax.invert_yaxis()
     ax.set_xlabel("matches")
-    ax.legend(fontsize=7, ncol=5, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    ax.legend(fontsize=7, ncol=min(len(bars), 6) or 1, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     return _save(fig, path)

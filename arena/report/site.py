@@ -9,16 +9,16 @@ from __future__ import annotations
 import html
 import json
 import shutil
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from arena.game import leaderboard, necessity
+from arena.report import grid, palette, run_info
+from arena.report.tables import basin_text, breakable, checks_html, value_html
 
-OUTCOME_COLOURS = {"broken": "#f4a6a6", "out_of_scope": "#ffd59e", "error": "#d0d0d0", "held": "#b7e4b0",
-                   "incompatible": "#f0f0f0"}
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5em auto;max-width:1200px;color:#222;padding:0 1em}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5em auto;max-width:1400px;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:0.8em 0;font-size:0.88em}
 th,td{border:1px solid #bbb;padding:4px 7px;text-align:left;vertical-align:top}
 th{background:#eee} a{color:#0645ad} code,pre{background:#f6f6f6;font-size:0.85em}
@@ -26,6 +26,8 @@ pre{padding:0.6em;overflow-x:auto;max-height:32em} .proved{font-weight:bold;colo
 .small{font-size:0.8em;color:#555} figure{display:inline-block;margin:0.4em;vertical-align:top}
 figure img{max-width:560px;border:1px solid #ddd} figcaption{font-size:0.8em;color:#444}
 .legend span{padding:2px 8px;margin-right:4px;border:1px solid #bbb}
+table.evidence{margin:0;font-size:1em} table.evidence th{background:#f4f4f4;font-weight:normal}
+#matches td,#run-info td{overflow-wrap:break-word} #matches{width:100%}
 """
 CAPTIONS = {
     "segment": "Loss along the segment from the claim to the target, beyond both ends: the barrier between them.",
@@ -43,7 +45,7 @@ def esc(value: Any) -> str:
 
 def page(title: str, body: str) -> str:
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{esc(title)}</title>"
-            f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")
+            f"<style>{CSS}{grid.css()}</style></head><body>\n{body}\n</body></html>\n")
 
 
 def table(header: list[str], rows: list[list[str]], raw: bool = False) -> str:
@@ -71,45 +73,31 @@ def extras(cell: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def basin_text(value: Any) -> str:
-    if isinstance(value, dict):
-        value = value.get("rate", value.get("fraction", value))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"bad basin {100 * value:.0f}%"
-    return f"bad basin {value}"
-
-
 def leaderboard_html(board: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
-    """The defenders x attackers grid, coloured by each cell's most telling outcome, linked to matches."""
-    by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for c in board["cells"]:
-        by_pair[(c["defender"], c["attacker"])].append(c)
-    head = "".join(f"<th>{esc(a)}</th>" for a in board["attackers"])
+    """The legend and the defenders x attackers grid (:mod:`arena.report.grid`)."""
+    return grid.legend() + grid.grid_html(board, lambda c: extras(c, results.get(Path(c["match_dir"]).name, {})))
+
+
+def ranking_html(board: dict[str, Any]) -> str:
+    """Defenders with their counts and pooled bad-basin rate (a dash where no restarts were trained)."""
+    from arena.search.basins import rate_text
+
+    rows = [[r["defender"], r["broken"], r["out_of_scope"], r["held"], r["errors"], rate_text(r.get("bad_basin"))]
+            for r in board["ranking"]]
+    return table(["defender", "broken", "out_of_scope", "held", "errors", "bad-basin rate [95% CI]"], rows)
+
+
+def matches_html(board: dict[str, Any]) -> str:
+    """Every match with its outcome and whole reason (wrapped, never cut)."""
     rows = []
-    for r in board["ranking"]:
-        d = r["defender"]
-        tds = [f"<th>{esc(d)}</th>"]
-        for a in board["attackers"]:
-            cells = by_pair[(d, a)]
-            if not cells:
-                tds.append("<td></td>")
-                continue
-            counts = Counter(c["outcome"] for c in cells)
-            top = next((o for o in leaderboard.SEVERITY if counts[o]), cells[0]["outcome"])
-            links = []
-            for c in cells:
-                mid = Path(c["match_dir"]).name
-                ex = extras(c, results.get(mid, {}))
-                mark = ' <span class="proved" title="proved">&#10003; proved</span>' if ex.get("proof") is True else ""
-                basin = f' <span class="small">{esc(basin_text(ex["bad_basin"]))}</span>' if "bad_basin" in ex else ""
-                links.append(f'<a href="matches/{esc(mid)}.html">{esc(c["setting"])} s{esc(c["seed"])}</a>{mark}{basin}')
-            colour = OUTCOME_COLOURS.get(top, "#fff")
-            tds.append(f'<td style="background:{colour}" data-outcome="{esc(top)}">{esc(leaderboard.cell_text(cells))}'
-                       f'<br><span class="small">{"<br>".join(links)}</span></td>')
-        rows.append("<tr>" + "".join(tds) + "</tr>")
-    legend = "".join(f'<span style="background:{c}">{esc(o)}</span>' for o, c in OUTCOME_COLOURS.items())
-    return (f'<p class="legend">{legend}</p><table id="leaderboard"><thead><tr><th>defender \\ attacker</th>{head}'
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    for c in board["cells"]:
+        mid = Path(c["match_dir"]).name
+        o = c["outcome"]
+        rows.append(f'<tr data-outcome="{esc(o)}"><td><a href="matches/{esc(mid)}.html">{breakable(mid)}</a></td>'
+                    f'<td><span class="o" data-outcome="{esc(o)}">{esc(o)}</span></td>'
+                    f'<td class="reason">{esc(c.get("reason", ""))}</td></tr>')
+    return ('<table id="matches"><thead><tr><th>match</th><th>outcome</th><th>reason</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def necessity_html(rows: list[dict[str, Any]]) -> str:
@@ -126,24 +114,25 @@ def index_html(board: dict[str, Any], nec: list[dict[str, Any]], results: dict[s
                chart: str | None) -> str:
     n = len(board["cells"])
     counts = Counter(c["outcome"] for c in board["cells"])
+    summary = ", ".join(f"{esc(o)} {counts[o]}" for o in palette.ordered(counts))
     parts = [f"<h1>Local-Min Arena report: {esc(Path(board['out_dir']).name)}</h1>",
-             f"<p>{n} matches: " + ", ".join(f"{esc(k)} {v}" for k, v in counts.most_common()) + "</p>",
+             "<h2>What was run</h2>", run_info.section(board["out_dir"], board, results),
+             f"<p>{n} matches: {summary}</p>",
+             grid.toggle(board["cells"]),  # before everything it hides: the CSS selects its later siblings
              "<h2>Leaderboard</h2>",
-             "<p>Defenders (rows) ranked by in-scope breaks, fewest first; attackers in columns. Each cell links "
-             "to its matches (one per setting and seed).</p>", leaderboard_html(board, results)]
+             "<p>Defenders (rows) ranked by in-scope breaks, fewest first; attackers in columns (the grid "
+             "scrolls both ways; hover a name or cell for its full name). Each cell links to its matches "
+             "(one per setting and seed).</p>", leaderboard_html(board, results)]
     if chart:
         parts.append(f'<figure><img src="{esc(chart)}" alt="outcomes per defender"><figcaption>Outcomes per '
                      "defender.</figcaption></figure>")
-    parts += ["<h2>Ranking</h2>",
-              table(["defender", "broken", "out_of_scope", "held", "errors"],
-                    [[r["defender"], r["broken"], r["out_of_scope"], r["held"], r["errors"]] for r in board["ranking"]]),
+    parts += ["<h2>Ranking</h2>", ranking_html(board),
+              '<p class="small">bad-basin rate: the share of trained restarts, pooled over the defender\'s '
+              "matches on data that do not depend on the defender, ending in a bad local minimum, with a 95% "
+              "Wilson interval; a dash where no match trained restarts.</p>",
               "<h2>Necessity matrix</h2>",
               "<p>For each assumption of each guarantee: the verified counterexamples that break only that assumption."
-              "</p>", necessity_html(nec), "<h2>Matches</h2>"]
-    rows = [[f'<a href="matches/{esc(Path(c["match_dir"]).name)}.html">{esc(Path(c["match_dir"]).name)}</a>',
-             f'<span style="background:{OUTCOME_COLOURS.get(c["outcome"], "#fff")}">{esc(c["outcome"])}</span>',
-             esc(c.get("reason", ""))[:300]] for c in board["cells"]]
-    parts.append(table(["match", "outcome", "reason"], rows, raw=True))
+              "</p>", necessity_html(nec), "<h2>Matches</h2>", matches_html(board)]
     if board["problems"]:
         parts += ["<h2>Unreadable results</h2><ul>", *[f"<li>{esc(p)}</li>" for p in board["problems"]], "</ul>"]
     return page("Local-Min Arena report", "\n".join(parts))
@@ -156,10 +145,10 @@ def _num(value: Any) -> str:
 def match_html(mid: str, result: dict[str, Any], verdict: dict[str, Any], figures: list[str], replay: str) -> str:
     """One match: outcome, replay command, pictures, verdict with evidence, assumption checks."""
     outcome = result.get("outcome", "?")
-    colour = OUTCOME_COLOURS.get(outcome, "#fff")
     ex = extras({}, result)
     parts = ['<p><a href="../index.html">&larr; report</a></p>', f"<h1>{esc(mid)}</h1>",
-             f'<p><span style="background:{colour};padding:2px 8px">{esc(outcome)}</span> {esc(result.get("reason", ""))}</p>']
+             f'<p><span class="o" data-outcome="{esc(outcome)}" style="padding:2px 8px">{esc(outcome)}</span> '
+             f'{esc(result.get("reason", ""))}</p>']
     if ex.get("proof") is True:
         parts.append('<p class="proved">&#10003; proved (an exact certificate backs the verdict)</p>')
     if "bad_basin" in ex:
@@ -179,13 +168,11 @@ def match_html(mid: str, result: dict[str, Any], verdict: dict[str, Any], figure
         keys = ("verdict", "loss", "best_loss", "gap", "train_error", "grad_norm", "hessian_min_eig")
         parts += ["<h2>Verdict</h2>", table(["", "value"], [[k, _num(verdict.get(k))] for k in keys]),
                   "<ul>" + "".join(f"<li>{esc(r)}</li>" for r in verdict.get("reasons", [])) + "</ul>",
-                  "<details><summary>evidence</summary><pre>"
-                  + esc(json.dumps(verdict.get("evidence", {}), indent=1, default=str)) + "</pre></details>"]
+                  '<details id="verdict-evidence"><summary>evidence</summary>'
+                  + value_html(verdict.get("evidence", {})) + "</details>"]
     checks = result.get("assumption_checks") or []
     if checks:
-        rows = [[c.get("name", ""), "holds" if c.get("holds") else "FAILS", json.dumps(c.get("evidence", {}), default=str)]
-                for c in checks]
-        parts += ["<h2>Assumption checks</h2>", table(["assumption", "", "evidence"], rows)]
+        parts += ["<h2>Assumption checks</h2>", checks_html(checks)]
     if result.get("traceback"):
         parts += ["<h2>Traceback</h2>", f"<pre>{esc(result['traceback'])}</pre>"]
     return page(mid, "\n".join(parts))

@@ -1,17 +1,25 @@
 """wandb mirror of the local results: one run per match and one leaderboard run per tournament.
 
-Offline unless the user says otherwise (``logger.mode``). The mode is passed explicitly to every
-``wandb.init`` (the environment is read only once per process, and joblib reuses processes). Local
+Offline unless the user says otherwise (``logger.mode``). A rerun writes to the same runs instead of
+adding new ones (:mod:`arena.report.wandb_runs`). The leaderboard run holds the leaderboard as wandb
+Tables and, for ``wandb leet`` and the charts, as numbers: one history step per defender in ranking
+order (``by_defender/<metric>``, x axis ``rank``) and the summary ``defender/<name>/<metric>``. Local
 files stay the source of truth: a wandb failure is reported and never loses a result.
 """
 from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping
 
+from arena.report import wandb_runs
+
 SUMMARY_KEYS = ("loss", "best_loss", "gap", "train_error", "grad_norm", "hessian_min_eig")
+# outcome -> metric name ("out_of_scope?" is not a name a chart filter takes well)
+OUTCOME_METRICS = {"broken": "broken", "out_of_scope": "out_of_scope", "out_of_scope?": "out_of_scope_unproven",
+                   "error": "error", "held": "held", "incompatible": "incompatible"}
 
 
 def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -30,19 +38,9 @@ def enabled(logger_cfg: Mapping[str, Any] | None) -> bool:
     return bool(logger_cfg) and logger_cfg.get("name", "none") == "wandb"
 
 
-def _init(logger_cfg: Mapping[str, Any], out_dir: Path, **kw: Any):
-    import wandb
-
-    wandb_dir = Path(logger_cfg.get("dir") or out_dir)
-    wandb_dir.mkdir(parents=True, exist_ok=True)
-    return wandb.init(project=logger_cfg.get("project", "localmin-arena"), entity=logger_cfg.get("entity"),
-                      mode=logger_cfg.get("mode", "offline"), dir=str(wandb_dir),
-                      settings=wandb.Settings(console="off", silent=True), **kw)
-
-
 def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tournament: str, out_dir: Path,
               job_type: str = "match") -> str | None:
-    """One run for one match; a crashed match finishes with exit code 1 (shown as failed).
+    """The match's run (a rerun replaces it); a crashed match finishes with exit code 1 (shown as failed).
 
     The match's pictures (``fig_*.png``, drawn by ``arena report`` or ``report=true``) are logged as
     images when they exist, and the claim folder as an artifact of type ``claim``.
@@ -50,8 +48,9 @@ def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tourname
     if not enabled(logger_cfg):
         return None
     try:
-        run = _init(logger_cfg, out_dir, group=tournament, job_type=job_type, name=result["match_id"],
-                    config=flatten(result.get("config", {})))
+        run = wandb_runs.init(logger_cfg, out_dir, wandb_runs.match_run_id(out_dir, result["match_id"], job_type),
+                              group=tournament, job_type=job_type, name=result["match_id"],
+                              config=flatten(result.get("config", {})))
         summary: dict[str, Any] = {"outcome": result["outcome"], "reason": result.get("reason", ""),
                                    "attacker": result["attacker"], "defender": result["defender"],
                                    "setting": result["setting"], "seed": result["seed"],
@@ -76,7 +75,8 @@ def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tourname
 
 def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tournament: str, out_dir: Path,
                     job_type: str = "leaderboard") -> str | None:
-    """One run holding the leaderboard as wandb Tables (cells and the defenders x attackers grid)."""
+    """The tournament's leaderboard run (a rerun replaces it): the numbers per defender, then the Tables
+    (cells and the defenders x attackers grid), the outcomes per defender and the report when drawn."""
     if not enabled(logger_cfg):
         return None
     try:
@@ -84,8 +84,12 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
 
         from arena.game.leaderboard import grid
 
-        run = _init(logger_cfg, out_dir, group=tournament, job_type=job_type, name=f"{tournament}-{job_type}",
-                    config={"tournament": tournament, "out_dir": str(out_dir)})
+        run = wandb_runs.init(logger_cfg, out_dir, wandb_runs.leaderboard_run_id(out_dir, job_type),
+                              same_prefix=wandb_runs.leaderboard_prefix(out_dir, job_type),
+                              group=tournament, job_type=job_type, name=f"{tournament}-{job_type}",
+                              config={"tournament": tournament, "out_dir": str(out_dir),
+                                      "grid": wandb_runs.grid_fingerprint(out_dir), "matches": len(board["cells"])})
+        log_defenders(run, board)
         cols = ["attacker", "defender", "setting", "seed", "outcome", "failed_assumptions", "loss", "gap"]
         cells = wandb.Table(columns=cols, data=[[c["attacker"], c["defender"], c["setting"], c["seed"], c["outcome"],
                                                  ",".join(c["failed_assumptions"]), c["loss"], c["gap"]]
@@ -94,15 +98,44 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
         table = wandb.Table(columns=rows[0], data=rows[1:])
         run.log({"leaderboard": table, "cells": cells})
         log_outcomes(run, board, Path(out_dir))
-        run.summary.update({f"broken.{r['defender']}": r["broken"] for r in board["ranking"]})
-        run.summary.update({f"bad_basin_rate.{r['defender']}": r["bad_basin"]["rate"]
-                            for r in board["ranking"] if r.get("bad_basin")})
         run_dir = run.dir
         run.finish()
         return str(Path(run_dir).parent)
     except Exception as exc:  # noqa: BLE001
         warnings.warn(f"wandb logging of the leaderboard failed: {exc}")
         return None
+
+
+def defender_metrics(board: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(defender, numbers) in ranking order: ``rank`` (1 = best), ``matches``, the count of each outcome
+    (:data:`OUTCOME_METRICS`) and, where its matches trained restarts, the pooled bad-basin rate with its
+    Wilson 95% interval (fractions: ``bad_basin_rate``, ``bad_basin_ci_low``, ``bad_basin_ci_high``) and
+    ``bad_basin_bad`` of ``bad_basin_restarts`` restarts."""
+    out = []
+    for rank, r in enumerate(board["ranking"], 1):
+        counts = Counter(c["outcome"] for c in board["cells"] if c["defender"] == r["defender"])
+        row: dict[str, Any] = {"rank": rank, "matches": sum(counts.values()),
+                               **{name: counts[o] for o, name in OUTCOME_METRICS.items()}}
+        basin = r.get("bad_basin")
+        if basin:
+            row.update(bad_basin_rate=basin["rate"], bad_basin_ci_low=basin["ci"][0], bad_basin_ci_high=basin["ci"][1],
+                       bad_basin_bad=basin["bad"], bad_basin_restarts=basin["restarts"])
+        out.append((r["defender"], row))
+    return out
+
+
+def log_defenders(run: Any, board: Mapping[str, Any]) -> None:
+    """One history step per defender (``by_defender/<metric>`` against ``rank``; ``wandb leet`` charts
+    them) and the summary ``defender/<name>/<metric>`` (its run overview lists them)."""
+    rows = defender_metrics(board)
+    run.define_metric("rank", summary="none")
+    run.define_metric("defender", summary="none")
+    # the last defender's numbers are no summary of the leaderboard
+    run.define_metric("by_defender/*", step_metric="rank", summary="none")
+    for name, row in rows:
+        run.log({"defender": name, "rank": row["rank"],
+                 **{f"by_defender/{k}": v for k, v in row.items() if k != "rank"}})
+    run.summary.update({f"defender/{name}/{k}": v for name, row in rows for k, v in row.items()})
 
 
 def log_match_media(run: Any, match_dir: Path, result: Mapping[str, Any]) -> None:

@@ -1,10 +1,12 @@
 """``arena report DIR --wandb``: the pictures, claims and report of a finished tournament in wandb.
 
-A finished offline run cannot be reopened, so the report step logs new runs in the tournament's
-group: one run per match (``job_type="match_report"``, named like the match, with its pictures as
-``wandb.Image`` and its claim folder as an artifact) and one ``report`` run with the HTML report
-(``wandb.Html``), the leaderboard Tables and the outcomes per defender. With ``report=true`` a
-tournament draws while it plays, and its own match and leaderboard runs carry the same media.
+A finished offline run cannot be reopened, so the report step logs runs of its own in the
+tournament's group: one run per match (``job_type="match_report"``, named like the match, with its
+pictures as ``wandb.Image`` and its claim folder as an artifact) and one ``report`` run with the HTML
+report (``wandb.Html``), the numbers per defender, the leaderboard Tables and the outcomes per
+defender. Their ids come from the folder (:mod:`arena.report.wandb_runs`): running it again rewrites
+them. With ``report=true`` a tournament draws while it plays, and its own match and leaderboard runs
+carry the same media.
 """
 from __future__ import annotations
 

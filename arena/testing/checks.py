@@ -48,7 +48,7 @@ def check_config_round_trip(plugin: Any) -> None:
 
 def check_applies_to(attacker: Any, cases: list[Case]) -> list[Case]:
     """``applies_to`` returns ``(bool, str)``, with a reason when False; returns the cases it applies to."""
-    applicable = []
+    applicable, refusals = [], {}
     for case in cases:
         from arena.protocols import applies
 
@@ -59,8 +59,22 @@ def check_applies_to(attacker: Any, cases: list[Case]) -> list[Case]:
         assert ok or why.strip(), f"{case.label}: applies_to says False without a reason"
         if ok:
             applicable.append(case)
-    assert applicable, f"{attacker.name} applies to none of {[c.label for c in cases]}"
+        else:
+            refusals.setdefault(why.strip(), []).append(case.label)
+    assert applicable, _applies_nowhere(attacker.name, cases, refusals)
     return applicable
+
+
+def _applies_nowhere(name: str, cases: list[Case], refusals: dict[str, list[str]]) -> str:
+    """Why no case was attacked, with the reasons given, and how to attack defended settings."""
+    reasons = "; ".join(f"{why!r} ({', '.join(labels[:3])}{', ...' if len(labels) > 3 else ''})"
+                        for why, labels in list(refusals.items())[:3])
+    message = f"{name} applies to none of the {len(cases)} cases tried; it said {reasons}"
+    if not any(case.guarantee is not None for case in cases):
+        message += (". Only undefended base settings were tried: an attacker that applies only behind a defense "
+                    "names the defenders to attack through, `defenders = (SomeDefender(),)` on its "
+                    "AttackerConformance class or check_attacker(plugin, defenders=[SomeDefender()])")
+    return message
 
 
 def check_claim(claim: Any, case: Case) -> None:

@@ -1,9 +1,11 @@
 '''``arena new attacker NAME`` / ``arena new defender NAME``: a plugin package that passes the kit.
 
 The package folder ``NAME/`` holds ``pyproject.toml`` (the entry point), ``NAME/plugin.py`` (the
-plugin: docstring naming its paper and the command that runs it), ``NAME/conf/<kind>/NAME.yaml``
-(its config, first line the command) and ``tests/test_NAME.py`` (the conformance suite of
-:mod:`arena.testing`). The generated plugin works as is; replace its construction by yours.
+plugin: docstring naming its paper and the command that runs it) and ``tests/test_NAME.py`` (the
+conformance suite of :mod:`arena.testing`). The plugin's constructor defaults are its config: the
+arena stores them in Hydra's ConfigStore at start-up and ``arena info NAME`` prints them, so the
+package has no YAML of its own. The generated plugin works as is; replace its construction by yours.
+A name that an installed attacker or defender already has is refused.
 '''
 from __future__ import annotations
 
@@ -37,9 +39,6 @@ dependencies = ["localmin-arena"]
 
 [tool.setuptools]
 packages = ["{name}"]
-
-[tool.setuptools.package-data]
-{name} = ["conf/**/*.yaml"]
 '''
 
 ATTACKER = '''"""{cls}: every ReLU unit dead on every sample, the output at the best constant.
@@ -135,11 +134,6 @@ class {cls}(PluginConfig):
         )
 '''
 
-CONFIG = '''# python -m arena {run}
-_target_: {name}.plugin.{cls}
-{args}name: {name}
-'''
-
 TEST = '''"""{cls} passes the conformance suite of the arena's plugin kit: ``pytest tests``."""
 from importlib.metadata import entry_points
 
@@ -156,25 +150,39 @@ class Test{cls}({suite}):
 '''
 
 
+def taken_by(name: str) -> str | None:
+    """``"the attacker dead_relu of package localmin-arena"`` when an installed plugin has ``name``."""
+    from arena.game.registry import GROUPS, PluginError, discover
+
+    for kind in GROUPS:
+        try:
+            entry = discover(kind).get(name)
+        except PluginError:  # two plugins share a name: `arena list` reports that; not this command's business
+            continue
+        if entry is not None:
+            return f"the {kind} {name} of package {entry.package}"
+    return None
+
+
 def scaffold(kind: str, name: str, where: Path) -> Path:
     """Write the package ``where/name`` and return its folder."""
     if kind not in KINDS:
         raise ScaffoldError(f"kind must be one of {KINDS}, got {kind!r}")
     if not name.isidentifier() or keyword.iskeyword(name) or not name.islower():
         raise ScaffoldError(f"name must be a lower-case Python identifier (e.g. my_trap), got {name!r}")
+    owner = taken_by(name)
+    if owner:
+        raise ScaffoldError(f"{name!r} is taken by {owner}; choose another name (arena list shows the names in use)")
     root = Path(where) / name
     if root.exists():
         raise ScaffoldError(f"{root} exists already; nothing was written")
     cls = class_name(name)
     fields = dict(kind=kind, name=name, cls=cls, dash=name.replace("_", "-"),
-                  suite="AttackerConformance" if kind == "attacker" else "DefenderConformance",
-                  args="n: 8\ndead_bias: -10.0\n" if kind == "attacker" else "beta: 1.0\n",
-                  run=f"attacker={name} defender=none" if kind == "attacker" else f"attacker=dead_relu defender={name}")
+                  suite="AttackerConformance" if kind == "attacker" else "DefenderConformance")
     files = {
         "pyproject.toml": PYPROJECT,
         f"{name}/__init__.py": '"""{kind} {name} for Local-Min Arena."""\n',
         f"{name}/plugin.py": ATTACKER if kind == "attacker" else DEFENDER,
-        f"{name}/conf/{kind}/{name}.yaml": CONFIG,
         f"tests/test_{name}.py": TEST,
     }
     for rel, template in files.items():

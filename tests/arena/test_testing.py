@@ -75,6 +75,43 @@ def test_reasons_are_required():
         suite.test_applies_to()
 
 
+@dataclass(frozen=True)
+class BehindSoftplus(AllDead):
+    """Applies only to settings a softplus defense produced."""
+
+    def applies_to(self, setting, guarantee):
+        if guarantee is None or setting.neuron.name != "softplus":
+            return False, "needs a setting defended by softplus"
+        return True, ""
+
+
+@dataclass(frozen=True)
+class Nowhere(AllDead):
+    """Applies nowhere, and says so."""
+
+    def applies_to(self, setting, guarantee):
+        return False, "never"
+
+
+def test_an_attacker_of_defended_settings_is_told_how_to_declare_them():
+    suite = type("Suite", (AttackerConformance,), {"plugin": BehindSoftplus(), "settings": ("relu_1d", "relu_1hidden")})()
+    with pytest.raises(AssertionError) as caught:
+        suite.test_applies_to()
+    message = str(caught.value)
+    assert "applies to none of the 2 cases tried; it said 'needs a setting defended by softplus' (relu_1d, relu_1hidden)" \
+        in message and "defenders = (SomeDefender(),)" in message
+    behind = type("Suite", (AttackerConformance,), {"plugin": BehindSoftplus(), "settings": ("relu_1d", "relu_1hidden"),
+                                                    "defenders": (Softplus(),)})()
+    assert [c.label for c in behind.attacked()] == ["relu_1d+softplus", "relu_1hidden+softplus"]
+    nowhere = type("Suite", (AttackerConformance,), {"plugin": Nowhere(), "settings": ("relu_1d",),
+                                                     "defenders": (Softplus(),)})()
+    with pytest.raises(AssertionError) as caught:
+        nowhere.test_applies_to()
+    message = str(caught.value)  # defenders were declared: no hint to declare them
+    assert "none of the 2 cases tried; it said 'never' (relu_1d, relu_1d+softplus)" in message
+    assert "defenders = (" not in message
+
+
 def test_protocol_and_config_are_required():
     class NoConfig:
         """Lacks config()."""

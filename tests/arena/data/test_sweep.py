@@ -45,3 +45,32 @@ def test_unknown_data_set_is_one_line(tmp_path):
                                                                  "depths": [1], "restarts": 4, "steps": 5, "lr": 0.1}})
     with pytest.raises(ValueError, match="^basins.data: no data set named 'irsi'$"):
         run_basins(cfg)
+
+
+def test_the_judged_point_is_saved_as_a_claim_that_verifies_alike(tmp_path):
+    """The worst bad point of a cell is written as a claim; judged again from the file, same verdict."""
+    from arena.claims.format import load_claim
+    from arena.referee.judge import judge_safely
+
+    cfg = OmegaConf.create({"out_dir": str(tmp_path), "device": "cpu", "basins": {
+        "data": ["breast_cancer"], "neurons": ["relu"], "widths": [1], "depths": [1], "restarts": 16,
+        "steps": 50, "lr": 0.02, "polish_iters": 300, "seed": 0, "workers": 1}})
+    (cell,) = run_basins(cfg)
+    row = cell["row"]
+    assert row["bad"] > 0 and row["verdict"] is not None  # width 1 on breast_cancer: half the restarts stick
+    claim_file = tmp_path / "claims" / "breast_cancer__relu__d1__w1.json"
+    claim = load_claim(claim_file)
+    assert claim.attacker == "real_data sweep" and tuple(claim.X.shape) == (569, 30)
+    assert judge_safely(claim, device="cpu").verdict == row["verdict"]
+    assert json.loads((tmp_path / "basins.json").read_text())["device"] == "cpu"
+
+
+def test_a_cuda_sweep_without_cuda_is_refused(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    cfg = OmegaConf.create({"out_dir": str(tmp_path), "device": "cuda", "basins": {
+        "data": ["iris"], "neurons": ["relu"], "widths": [1], "depths": [1], "restarts": 4, "steps": 5, "lr": 0.1}})
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        run_basins(cfg)

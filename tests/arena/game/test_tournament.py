@@ -171,7 +171,8 @@ def test_third_party_plugin_from_another_distribution_plays_and_logs_to_wandb(tm
     info, _ = inspected["crashy__none__relu_1hidden__s0"]
     assert info["state"] == "failed" and info["exit_code"] == 1 and info["summary"]["outcome"] == "error"
     info, raw = inspected["default-leaderboard"]
-    assert '"job_type":"leaderboard"' in raw and info["summary"]["broken.none"] == 1
+    assert '"job_type":"leaderboard"' in raw and info["summary"]["defender/none/broken"] == 1
+    assert info["summary"]["defender/none/error"] == 1 and info["summary"]["defender/none/matches"] == 2
     assert "leaderboard" in info["summary"]
 
 

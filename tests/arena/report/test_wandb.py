@@ -6,28 +6,12 @@ import base64
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.arena.report.conftest import match
-
-
-def _records(run: Path) -> list[dict]:
-    wandb = shutil.which("wandb", path=str(Path(sys.executable).parent))
-    out = subprocess.run([wandb, "leet", "inspect", "--json", str(run)], capture_output=True, text=True, check=True)
-    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
-
-
-def _runs(out: Path) -> dict[str, tuple[Path, dict, list[dict]]]:
-    runs = {}
-    for run in sorted((out / "wandb").glob("offline-run-*")):
-        records = _records(run)
-        header = next(r["run"] for r in records if r["type"] == "run")
-        runs[header["display_name"]] = (run, header, records)
-    return runs
+from tests.arena.report.offline_runs import runs as _runs
 
 
 def _md5_b64(path: Path) -> str:
@@ -78,13 +62,16 @@ def test_leaderboard_run_logs_the_report_and_outcomes_per_defender(tiny_runs):
 
 
 @pytest.mark.slow
-def test_report_command_logs_new_runs_in_the_group(tiny, tmp_path):
+def test_report_command_logs_its_runs_in_the_group_once(tiny, tmp_path):
     from arena.cli import main
 
     out = tmp_path / "default"
     shutil.copytree(tiny, out, ignore=shutil.ignore_patterns("wandb"))
     assert main(["report", str(out), "--wandb"]) == 0
+    first = sorted(p.name for p in (out / "wandb").glob("offline-run-*"))
+    assert main(["report", str(out), "--wandb"]) == 0  # again: the same runs, rewritten
     runs = _runs(out)
+    assert len(runs) == len(first) == 5  # four matches and the report
     assert {h["job_type"] for _, h, _ in runs.values()} == {"match_report", "report"}
     assert {h["run_group"] for _, h, _ in runs.values()} == {"default"}
     run, _, records = runs[match(out, "dead_relu", "none").name]
