@@ -42,7 +42,9 @@ from typing import Any, Sequence
 import numpy as np
 from flint import arb
 
-from arena.referee.proofs.balls import NotCertified, exact, float_down, hex_floats, interval, unhex_floats
+from arena.landscape.setting import Setting
+from arena.referee.proofs.balls import (NotCertified, exact, float_down, float_up, hex_floats, inside, interval,
+                                        norm_upper, precision, unhex_floats)
 from arena.referee.proofs.model import Model, box, exact_data, witness_loss
 
 MAX_CONCAVE = 8  # concave kinks per unit: 2^8 QPs at most
@@ -390,8 +392,6 @@ def certify(setting: Any, params: Any, X: Any, y: Any, witnesses: Sequence[tuple
             "witness": {"source": src, "point": hex_floats(point), "loss": interval(wl)}}
     if claim_theta is not None:
         theta = setting.flatten({k: v.detach().double().cpu() for k, v in claim_theta.items()}).tolist()
-        from arena.referee.proofs.balls import float_up, norm_upper
-
         cert["claim_distance_upper"] = repr(float_up(norm_upper([exact(a) - exact(b) for a, b in zip(theta, centre)])))
     return cert
 
@@ -402,8 +402,6 @@ def _boundary_text(boundary: dict[int, list[int]]) -> str:
 
 def check_claim(claim: Any, cert: Any) -> tuple[bool, list[str]]:
     """Re-derive a ``kink_local_minimum`` certificate from the claim's data: (ok, lines)."""
-    from arena.landscape.setting import Setting
-    from arena.referee.proofs.balls import inside, precision
     lines, ok = [], True
 
     def need(cond: bool, good: str, bad: str) -> None:
