@@ -38,6 +38,7 @@ def hydra_main() -> None:
     @hydra.main(version_base="1.3", config_path=CONF, config_name="config")
     def app(cfg: DictConfig) -> None:
         from arena.game import tournament
+        from arena.hooks import default_hooks  # pictures, wandb and the report: steps above the game
 
         if cfg.get("basins"):  # experiment=real_data: bad-basin rates on real data, not a tournament
             from arena.data.sweep import run_basins
@@ -54,11 +55,11 @@ def hydra_main() -> None:
             from arena.game.validate import or_exit as exit_on_bad_config
 
             spec = exit_on_bad_config(tournament.spec_from_cfg, cfg)
-            result, skipped = tournament.play(cfg, spec)
+            result, skipped = tournament.play(cfg, spec, default_hooks())
             status = "skipped (finished before)" if skipped else result["outcome"]
             print(f"[job {HydraConfig.get().job.num}] {spec.match_id}: {status}")
         else:
-            tournament.run_grid(cfg)
+            tournament.run_grid(cfg, default_hooks())
 
     app()
 

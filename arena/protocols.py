@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from arena.assumptions import Assumption, AssumptionResult, check_all, make_assumption
+from arena.assumptions import Assumption, AssumptionResult, assumption_from_dict, check_all, make_assumption
 from arena.claims import Claim
 from arena.game.budget import Budget
 from arena.landscape.setting import Setting
@@ -56,7 +56,7 @@ class Guarantee:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Guarantee":
-        return cls(d.get("promise"), [Assumption.from_dict(a) for a in d.get("assumptions", [])],
+        return cls(d.get("promise"), [assumption_from_dict(a) for a in d.get("assumptions", [])],
                    d.get("paper", ""), d.get("notes", ""), d.get("strictness", "plain"))
 
 

@@ -18,16 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from arena.landscape.teacher_student import widen
 from arena.protocols import Guarantee, PluginConfig, require_builtin
 
 PAPER = ("Safran, Shamir. Spurious Local Minima are Common in Two-Layer ReLU Neural Networks. ICML 2018, "
          "arXiv:1712.08968")
 EXTRAS = ("+1", "+2", "x2")
-
-
-def widen(width: int, extra: str) -> int:
-    """n -> n + 1, n + 2 or 2n."""
-    return 2 * width if extra == "x2" else width + int(extra[1:])
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from arena.assumptions.base import Assumption, AssumptionResult, CheckFn, as_dat
 from arena.assumptions.classes import GRID, loss_grid, make_neuron_spec, neuron_grid
 from arena.assumptions.realizability import (affine_witness, output_linear_names, scale_to_margin, search_witness,
                                              strip_exp_neuron)
-from arena.assumptions.registry import ASSUMPTION_NAMES, check_all, make_assumption
+from arena.assumptions.registry import ASSUMPTION_NAMES, assumption_from_dict, check_all, make_assumption
 from arena.assumptions.separability import Separator, linear_separability, max_margin_separator
 
 __all__ = ["ASSUMPTION_NAMES", "Assumption", "AssumptionResult", "CheckFn", "GRID", "Separator", "affine_witness",
-           "as_data", "check_all", "linear_separability", "loss_grid", "make_assumption", "make_neuron_spec",
+           "as_data", "assumption_from_dict", "check_all", "linear_separability", "loss_grid", "make_assumption", "make_neuron_spec",
            "max_margin_separator", "neuron_grid", "output_linear_names", "regularizer_specs", "scale_to_margin",
            "search_witness", "strip_exp_neuron"]

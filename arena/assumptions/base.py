@@ -12,7 +12,7 @@ Data everywhere: ``X: [n, d]`` float, ``y: [n]`` in {-1, +1} (torch tensors or n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -68,12 +68,6 @@ class Assumption:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "params": dict(self.params)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Assumption":
-        from arena.assumptions.registry import make_assumption
-
-        return make_assumption(d["name"], **dict(d.get("params") or {}))
 
 
 # -- data ------------------------------------------------------------------------------------------

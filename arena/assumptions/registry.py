@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from arena.assumptions.architecture import (_check_exp_regularized, _check_has_exp_neuron, _check_has_shortcut,
                                             _check_last_width, _check_mult_regularized, _check_regularizer_coercive,
@@ -62,6 +62,11 @@ _REGISTRY: dict[str, tuple[Callable[..., AssumptionResult], str]] = {
     "unregularized": (_check_unregularized, "the objective is the plain mean margin loss"),
 }
 ASSUMPTION_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+
+
+def assumption_from_dict(d: Mapping[str, Any]) -> Assumption:
+    """The assumption ``Assumption.to_dict()`` describes (rebuilt by name: data never names code)."""
+    return make_assumption(d["name"], **dict(d.get("params") or {}))
 
 
 def make_assumption(name: str, **params: Any) -> Assumption:

@@ -28,6 +28,8 @@ from typing import Any
 
 from arena.data.dataset import Dataset, binarize, fingerprint, standardize, subsample
 from arena.data.sources import SOURCES
+from arena.plain import plain
+from arena.data.sources import raw
 
 __all__ = ["Dataset", "SOURCES", "fingerprint", "is_fixed", "load_data", "node"]
 
@@ -37,8 +39,6 @@ KEYS = {"name", "source", "positive", "negative", "subsample", "subsample_seed",
 
 def node(cfg: Any) -> dict[str, Any] | None:
     """The data node of a composed config as a plain dict, or None for ``synthetic`` / no node."""
-    from arena.plain import plain
-
     if cfg is None:
         return None
     data = plain(cfg)
@@ -61,8 +61,6 @@ def load_data(cfg: Any) -> Dataset | None:
 
 @functools.lru_cache(maxsize=8)  # a grid loads the same node once per match
 def _load(text: str) -> Dataset:
-    from arena.data.sources import raw
-
     cfg = json.loads(text)
     name = str(cfg.get("name") or cfg.get("source"))
     who = f"data {name}" + (f" ({Path(str(cfg['path'])).name})" if cfg.get("source") == "file" and cfg.get("path") else "")

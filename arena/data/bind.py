@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from arena.data.dataset import Dataset
+import copy
+import json
 
 
 def fit_setting(base: Any, data: Dataset) -> tuple[Any | None, str]:
@@ -60,9 +62,6 @@ _CHECKED: dict[str, list[dict[str, Any]]] = {}  # per process: a grid repeats (d
 def checks_on_data(guarantee: Any, setting: Any, data: Dataset, check: Any) -> list[dict[str, Any]]:
     """``check(guarantee, setting, X, y)`` on the fixed data, once per (guarantee, setting, data) in
     this process (a realizability check trains networks; every attacker of a grid would repeat it)."""
-    import copy
-    import json
-
     promise = guarantee.to_dict() if hasattr(guarantee, "to_dict") else None
     key = json.dumps([promise, setting.to_config(), data.fingerprint], sort_keys=True, default=str)
     if guarantee is None or promise is None or key not in _CHECKED:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+from arena.data.files import read_file
 
 SKLEARN = ("breast_cancer", "digits", "wine", "iris")
 GENERATED = ("gaussian_mixture", "teacher")
@@ -43,7 +44,7 @@ def teacher(cfg: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian inputs labelled by the sign of a random one-hidden-layer teacher network
     x -> Σ_j v_j σ(w_j·x + b_j) with ``width`` units of ``neuron`` (N(0, 1) weights, seeded).
     The labels are realizable by that architecture by construction."""
-    from arena.landscape.neurons import make_neuron
+    from arena.landscape.neurons import make_neuron  # torch: arena.data loads without it (data tables)
     import torch
 
     n, d, width = _int(cfg, "n", 2), _int(cfg, "d", 1), _int(cfg, "width", 1)
@@ -80,7 +81,5 @@ def raw(cfg: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     if source in builders:
         return builders[source](cfg)
     if source == "file":
-        from arena.data.files import read_file
-
         return read_file(cfg.get("path"), label=cfg.get("label", -1))
     raise ValueError(f"data: unknown source {source!r}; known: {', '.join(SOURCES)}")

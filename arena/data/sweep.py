@@ -32,6 +32,20 @@ from pathlib import Path
 from typing import Any
 
 from arena.plain import write_csv
+import yaml
+from importlib.resources import files
+import torch
+from arena.claims import Claim
+from arena.data import load_data
+from arena.engine.population import polish_lbfgs, train_population
+from arena.landscape.setting import Setting
+from arena.referee.judge import judge_safely
+from arena.search.basins import Population, judge_population, wilson
+from arena.claims.format import save_claim
+import dataclasses
+from arena.assumptions import make_assumption
+from arena.plain import plain
+from arena.engine.devices import resolve_device
 
 COLUMNS = ("data", "neuron", "depth", "width", "params", "restarts", "bad", "rate", "ci_low", "ci_high",
            "best_loss", "worst_bad_loss", "verdict", "proof")
@@ -41,9 +55,6 @@ DATA_ASSUMPTIONS = ("data_linearly_separable", "data_linearly_separable_through_
 
 def data_node(name: str) -> dict[str, Any]:
     """The ``conf/data/<name>.yaml`` node (the package's configs)."""
-    import yaml
-    from importlib.resources import files
-
     path = files("arena.conf").joinpath("data", f"{name}.yaml")
     if not path.is_file():
         raise ValueError(f"basins.data: no data set named {name!r}")
@@ -57,15 +68,6 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
     ``device``: where the population trains and the referee judges ("cpu", "cuda", "cuda:i");
     ``claims_dir``: where the judged candidate is saved as a claim (None: not saved).
     """
-    import torch
-
-    from arena.claims import Claim
-    from arena.data import load_data
-    from arena.engine.population import polish_lbfgs, train_population
-    from arena.landscape.setting import Setting
-    from arena.referee.judge import judge_safely
-    from arena.search.basins import Population, judge_population, wilson
-
     torch.set_num_threads(1)
     t = time.process_time()
     data = load_data(data_cfg)
@@ -94,8 +96,6 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
         verdict = judge_safely(claim, dict(node.get("referee") or {}), device=device, setting=setting)
         row.update(verdict=verdict.verdict, proof=verdict.evidence.get("proof") is True)
         if claims_dir is not None:
-            from arena.claims.format import save_claim
-
             save_claim(claim, Path(claims_dir) / f"{data.name}__{neuron}__d{depth}__w{width}.json")
         census["judged"] = {"restart": candidate, "loss": float(polished.loss[candidate]),
                             "reasons": verdict.reasons[:3]}
@@ -104,10 +104,6 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
 
 def _to_cpu(result: Any) -> Any:
     """The population result with every tensor on the CPU (the census and the claim live there)."""
-    import dataclasses
-
-    import torch
-
     moved = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
     for name, value in moved.items():
         if isinstance(value, torch.Tensor):
@@ -119,8 +115,6 @@ def _to_cpu(result: Any) -> Any:
 
 def _worst_candidate(polished: Any, best: float, grad_tol: float = 1e-6, gap: float = 1e-3) -> int | None:
     """The restart of highest loss among the converged ones above the best (None: there is none)."""
-    import torch
-
     loss = torch.nan_to_num(polished.loss, nan=-math.inf)
     ok = torch.isfinite(loss) & (polished.grad_norm <= grad_tol) & (loss >= best + gap * max(1.0, abs(best)))
     if not bool(ok.any()):
@@ -130,12 +124,6 @@ def _worst_candidate(polished: Any, best: float, grad_tol: float = 1e-6, gap: fl
 
 def data_assumptions(data_cfg: dict[str, Any]) -> dict[str, Any]:
     """The data assumptions of :data:`DATA_ASSUMPTIONS` on one data set (no network involved)."""
-    import torch
-
-    from arena.assumptions import make_assumption
-    from arena.data import load_data
-    from arena.landscape.setting import Setting
-
     data = load_data(data_cfg)
     X, y = data.tensors()
     setting = Setting.from_config({"network": {"input_dim": data.d, "hidden": [1], "neuron": "relu"}})
@@ -148,8 +136,6 @@ def data_assumptions(data_cfg: dict[str, Any]) -> dict[str, Any]:
 
 def run_basins(cfg: Any) -> list[dict[str, Any]]:
     """Run the ``basins`` node of ``cfg``; write the files under ``cfg.out_dir``; returns the cells."""
-    from arena.plain import plain
-
     node = plain(cfg.basins)
     names, neurons = list(node["data"]), [str(n) for n in node["neurons"]]
     widths, depths = [int(w) for w in node["widths"]], [int(d) for d in node["depths"]]
@@ -196,8 +182,6 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
 
 def _device_name(name: Any) -> str:
     """``device`` of the run resolved once in the parent ("auto" -> "cuda" or "cpu")."""
-    from arena.engine.devices import resolve_device
-
     return str(resolve_device(str(name)))
 
 

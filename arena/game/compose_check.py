@@ -7,12 +7,14 @@ config once up front turns such a failure into ``error: budget.restart=3: budget
 """
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import re
 from typing import Any, Sequence
 
-from arena.game.validate import ConfigError
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+
+from arena.game.validate import ConfigError, did_you_mean
 
 # launcher config -> (the Hydra plugin module it needs, the extra that installs it)
 LAUNCHER_EXTRAS = {"ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
@@ -22,12 +24,6 @@ LAUNCHER_EXTRAS = {"ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
 
 # Hydra flags that name another config to compose
 OTHER_CONFIG = ("-cn", "--config-name", "-cp", "--config-path", "-cd", "--config-dir", "--experimental-rerun")
-
-
-def did_you_mean(name: str, options: Sequence[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest option, or ``""``."""
-    close = difflib.get_close_matches(name, list(options), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def check_launchers(args: Sequence[str]) -> None:
@@ -64,9 +60,6 @@ def _explain(arg: str, message: str, args: Sequence[str], config_module: str) ->
 
 
 def _compose(args: Sequence[str], config_module: str) -> Any:
-    from hydra import compose, initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module(config_module=config_module, version_base="1.3"):

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from arena.game.registry import GROUPS, PluginEntry, conf_yaml, discover, instantiate_plugin
+from arena.game.registry import GROUPS, PluginEntry, base_settings, conf_yaml, discover, instantiate_plugin
 from arena.plain import plain
 
 DEFAULT_SETTING = "relu_1hidden"  # the setting a defender's guarantee is shown for
@@ -64,8 +64,6 @@ def info_text(entry: PluginEntry) -> str:
 
 
 def _guarantee_lines(defender: Any) -> list[str]:
-    from arena.testing.cases import base_settings
-
     settings = base_settings()
     for name in [DEFAULT_SETTING, *settings]:
         try:

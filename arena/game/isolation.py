@@ -19,17 +19,24 @@ result with the tail of ``worker.log`` and starts a replacement.
 """
 from __future__ import annotations
 
+import ctypes
+import faulthandler
 import os
 import signal
 import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from arena.game import atomic
+from arena.game.hooks import NO_HOOKS, Hooks, play_match
+from arena.game.match import MatchSpec, versions
+from arena.game.registry import discover
 from arena.game.scheduler import Slot
 
 LOG_NAME = "worker.log"
@@ -39,15 +46,14 @@ START_ALLOWANCE_S = 300.0  # a fresh worker imports torch before its first match
 
 @dataclass(frozen=True)
 class Task:
-    """One match for a worker: the spec as a plain dict, its folder, a time limit and how to log it."""
+    """One match for a worker: the spec as a plain dict, its folder, a time limit, and the hooks
+    (module-level functions: they travel by pickle) with the run's config they are called with."""
 
     spec: dict[str, Any]
     match_dir: str
     time_limit: float | None  # seconds from the match's start, None: unlimited
-    logger: dict[str, Any] | None = None
-    tournament: str = "default"
-    out_dir: str = "."
-    report: bool = False  # draw the match's pictures before logging it (report=true)
+    hooks: Hooks = NO_HOOKS
+    cfg: dict[str, Any] = field(default_factory=dict)
 
 
 def log_tail(match_dir: str | Path, chars: int = LOG_TAIL_CHARS) -> str:
@@ -65,8 +71,6 @@ def log_tail(match_dir: str | Path, chars: int = LOG_TAIL_CHARS) -> str:
 
 def failure_result(task: Task, kind: str, reason: str, seconds: float) -> dict[str, Any]:
     """The ``error`` result the parent writes for a match whose worker died or was stopped."""
-    from arena.game.match import MatchSpec, versions
-
     spec = MatchSpec(**task.spec)
     tail = log_tail(task.match_dir)
     result = {"match_id": spec.match_id, "attacker": spec.attacker["name"], "defender": spec.defender["name"],
@@ -87,8 +91,6 @@ def needs_recycle(result: dict[str, Any]) -> bool:
 def _die_with_parent() -> None:
     parent = os.getppid()  # this process's parent: the tournament, or the forkserver it started
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
@@ -106,7 +108,7 @@ def _die_with_parent() -> None:
 def _limit_memory(gigabytes: float | None) -> None:
     if not gigabytes:
         return
-    import resource
+    import resource  # Unix only; asked for only when a cap is set
 
     cap = int(float(gigabytes) * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -129,29 +131,9 @@ class _Redirect:
         os.dup2(self.saved[0], 1), os.dup2(self.saved[1], 2)
 
 
-def _play(task: Task, device: str) -> dict[str, Any]:
-    from arena.report import wandb_log
-    from arena.game.match import MatchSpec, run_match
-
-    wandb_log.teardown()
-    result = run_match(MatchSpec(**task.spec), task.match_dir, device=device)
-    if task.report:
-        from arena.game.tournament import draw_pictures
-
-        draw_pictures(Path(task.match_dir))
-    if task.logger:
-        wandb_log.log_match(result, task.logger, task.tournament, Path(task.out_dir))
-    return result
-
-
 def _warm_up() -> None:
     """Pay the one-off import costs before the first match's clock starts (seconds on a busy CPU)."""
-    import torch
-
     import scipy.optimize  # noqa: F401 - the assumption checks' LPs
-
-    import arena.game.match  # noqa: F401 - the referee and the engine
-    from arena.game.registry import discover
 
     torch.func.grad(lambda x: (x * x).sum())(torch.ones(2, dtype=torch.float64))  # loads torch._dynamo
     discover("attacker"), discover("defender")
@@ -161,10 +143,6 @@ def worker_main(conn: Any, slot: Slot, memory_limit_gb: float | None) -> None:
     """Entry point of a worker process: set up, then play the tasks ``conn`` sends until it closes."""
     os.environ.update(slot.env())
     _die_with_parent()
-    import faulthandler
-
-    import torch
-
     torch.set_num_threads(slot.threads)
     _warm_up()
 
@@ -183,7 +161,8 @@ def worker_main(conn: Any, slot: Slot, memory_limit_gb: float | None) -> None:
         conn.send(("started", time.monotonic()))
         redirect.to(match_dir / LOG_NAME)
         try:
-            result = _play(task, slot.device)
+            result = play_match(MatchSpec(**task.spec), task.match_dir, device=slot.device, hooks=task.hooks,
+                                cfg=task.cfg)
         except BaseException:  # noqa: BLE001 - run_match catches plugin errors; this is the arena's own
             traceback.print_exc()
             result = None

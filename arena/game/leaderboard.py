@@ -8,11 +8,17 @@ not be read, and match folders the grid does not list; they are reported, never 
 """
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from arena.data import table as data_table
+from arena.game import necessity
+from arena.game.atomic import write_json, write_text
 from arena.game.grid_record import result_paths, strays
 
 # The cell shows the most telling outcome among a cell's settings and seeds.
@@ -51,7 +57,7 @@ def _basin_cell(entry: dict[str, Any]) -> dict[str, Any]:
 
 def basin_rates(cells: list[dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
     """Per defender: the bad-basin entries of its matches pooled (``arena.search.basins.pooled``)."""
-    from arena.search.basins import pooled
+    from arena.search.basins import pooled  # torch (seconds): `arena leaderboard` reads JSON without it
 
     by_defender: dict[str, list] = defaultdict(list)
     for c in cells:
@@ -107,7 +113,7 @@ def grid(board: dict[str, Any]) -> list[list[str]]:
     by_pair: dict[tuple[str, str], list] = defaultdict(list)
     for c in board["cells"]:
         by_pair[(c["defender"], c["attacker"])].append(c)
-    from arena.search.basins import rate_text
+    from arena.search.basins import rate_text  # torch (seconds): loaded only when a table is drawn
 
     basins = any(r.get("bad_basin") for r in board["ranking"])  # the column only when some match trained restarts
     rows = [["defender \\ attacker", *board["attackers"], *(["bad-basin rate"] if basins else [])]]
@@ -141,8 +147,6 @@ def render_markdown(board: dict[str, Any]) -> str:
 def render_terminal(board: dict[str, Any], rich: bool | None = None) -> str:
     """The grid for a terminal: a rich table (coloured by outcome) when stdout is a terminal and rich
     is installed, plain markdown otherwise (logs, pipes, CI). ``rich`` forces either."""
-    import sys
-
     rows = grid(board)
     if rich is None:
         rich = sys.stdout.isatty()
@@ -163,10 +167,7 @@ _RICH_STYLES = {"broken": "bold red", "out_of_scope": "yellow", "error": "magent
 
 
 def _render_rich(rows: list[list[str]], problems: list[str]) -> str:
-    import io
-    import shutil
-
-    from rich.console import Console
+    from rich.console import Console  # the optional ``report`` extra (ImportError: plain markdown)
     from rich.markup import escape
     from rich.table import Table
 
@@ -188,13 +189,8 @@ def write(out_dir: str | Path, sort: str = "broken") -> dict[str, Any]:
     ``sort``: rows by in-scope breaks (``broken``) or by pooled bad-basin rate (``bad-basin``)."""
     out_dir = Path(out_dir)
     board = build(out_dir, sort)
-    from arena.game import necessity
-
     out_dir.mkdir(parents=True, exist_ok=True)
     board["necessity"] = necessity.build(out_dir)
-    from arena.data import table as data_table
-    from arena.game.atomic import write_json, write_text
-
     board["data_assumptions"] = data_table.rows(out_dir)  # which guarantees apply to each fixed data set
     write_json(out_dir / "leaderboard.json", board)
     data_md = data_table.render_markdown(board["data_assumptions"])

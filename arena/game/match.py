@@ -26,6 +26,7 @@ import json
 import platform
 import time
 import traceback
+from importlib.metadata import version
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -42,7 +43,9 @@ from arena.data.bind import checks_on_data, claim_problem, data_applies, fit_set
 from arena.engine.population import resolve_device
 from arena.referee.judge import RefereeConfig, Verdict, judge_safely
 from arena.search import basins
-from arena.landscape.setting import Setting
+from arena.game.registry import instantiate_plugin
+from arena.landscape.setting import Setting, code_keys
+from arena.protocols import applies as attacker_applies
 
 OUTCOMES = ("broken", "out_of_scope", "out_of_scope?", "held", "incompatible", "error")
 FINAL = ("broken", "out_of_scope", "out_of_scope?", "held", "incompatible")
@@ -83,8 +86,6 @@ def versions() -> dict[str, str]:
     out = {"arena": __version__, "torch": torch.__version__, "python": platform.python_version()}
     for pkg in ("hydra-core", "pytorch-lightning", "wandb", "safetensors"):
         try:
-            from importlib.metadata import version
-
             out[pkg] = version(pkg)
         except Exception:  # noqa: BLE001 - a missing optional package is simply not listed
             pass
@@ -142,8 +143,6 @@ def same_setting(claimed: Any, trusted: Setting) -> bool:
     same way; a custom network must repeat the trusted config exactly, and is never instantiated
     from the claim.
     """
-    from arena.landscape.setting import code_keys
-
     try:
         if not code_keys(claimed):
             return Setting.from_claim(claimed).to_config() == trusted.to_config()
@@ -209,8 +208,6 @@ def _guarantee_dict(guarantee: Any) -> dict[str, Any] | None:
 
 def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -> dict[str, Any]:
     """Play one match and write its folder; never raises for plugin failures (outcome ``error``)."""
-    from arena.game.registry import instantiate_plugin
-
     match_dir = Path(match_dir)
     match_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -243,8 +240,6 @@ def run_match(spec: MatchSpec, match_dir: str | Path, *, device: str = "auto") -
         result["defended_setting"] = defended.to_config()
         result["defended_setting_description"] = defended.describe()
         result["guarantee"] = _guarantee_dict(guarantee)
-        from arena.protocols import applies as attacker_applies
-
         if data is not None:  # which theorems apply to this data set, whatever the attacker
             t = time.perf_counter()
             result["data_assumptions"] = checks_on_data(guarantee, defended, data, check_assumptions_on)

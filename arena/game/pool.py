@@ -6,10 +6,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from arena.game.enforce import grace_seconds
+from arena.game.hooks import NO_HOOKS, Hooks, hook_config
 from arena.game.isolation import START_ALLOWANCE_S, Task, failure_result, needs_recycle, worker_main
-from arena.game.scheduler import Slot
+from arena.game.scheduler import Slot, plan_slots, visible_gpus
 
 ResultFn = Callable[[Task, dict[str, Any]], None]
 PRELOAD = ["torch", "torch._dynamo", "scipy.optimize", "arena.game.match", "arena.game.isolation"]
@@ -151,44 +154,37 @@ class WorkerPool:
 
 def time_limit(budget: dict[str, Any], referee_allowance_s: float | None) -> float | None:
     """Seconds a match may run in a worker: the attack's budget, its grace, then the referee's allowance."""
-    from arena.game.enforce import grace_seconds
-
     seconds = budget.get("seconds")
     if seconds is None or referee_allowance_s is None:
         return None
     return float(seconds) + grace_seconds(seconds) + float(referee_allowance_s)
 
 
-def play_in_workers(cfg: Any, specs: list[Any], on_result: Callable[[Any, dict[str, Any]], None]) -> int:
+def play_in_workers(cfg: Any, specs: list[Any], on_result: Callable[[Any, dict[str, Any]], None],
+                    hooks: Hooks = NO_HOOKS) -> int:
     """Play ``specs`` (MatchSpec) in worker processes as the config says; returns the worker count.
 
-    ``on_result(spec, result)`` is called in this process as each match ends, in completion order.
+    Each worker plays its match with ``hooks`` (:func:`arena.game.hooks.play_match`); for a match
+    whose worker died or was stopped, the ``after_match`` hooks run here instead. ``on_result(spec,
+    result)`` is called in this process as each match ends, in completion order.
     """
-    from pathlib import Path
-
-    from arena.game.scheduler import plan_slots, visible_gpus
-    from arena.game.tournament import tournament_name
-    from arena.plain import plain
-
     device = str(cfg.get("device", "auto"))
     gpus = [] if device == "cpu" else visible_gpus()
     slots = plan_slots(device, gpus, workers=cfg.get("workers", "auto"),
                        gpu_slots_per_device=cfg.get("gpu_slots_per_device", 2), matches=len(specs))
     out_dir = Path(cfg.out_dir)
-    logger = plain(cfg.get("logger"))
+    run_cfg = hook_config(cfg)
     by_dir = {}
     tasks = []
     for spec in specs:
         match_dir = str(out_dir / "matches" / spec.match_id)
         by_dir[match_dir] = spec
         tasks.append(Task(spec.__dict__.copy(), match_dir, time_limit(spec.budget, cfg.get("referee_allowance_s")),
-                          logger if logger and logger.get("name") != "none" else None,
-                          tournament_name(cfg), str(out_dir), bool(cfg.get("report", False))))
-    def done(task: Task, result: dict[str, Any]) -> None:
-        if task.logger and result.get("error_kind") in ("crash", "timeout"):  # the worker could not log it
-            from arena.report import wandb_log
+                          hooks, run_cfg))
 
-            wandb_log.log_match(result, task.logger, task.tournament, out_dir)
+    def done(task: Task, result: dict[str, Any]) -> None:
+        if result.get("error_kind") in ("crash", "timeout"):  # the worker could not run them
+            hooks.matched(result, Path(task.match_dir), run_cfg)
         on_result(by_dir[task.match_dir], result)
 
     with WorkerPool(slots, memory_limit_gb=cfg.get("memory_limit_gb")) as pool:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from arena.plain import is_plain
 
@@ -82,12 +85,23 @@ def conf_yaml(kind: str, name: str, conf_dir: str | Path | None = "pkg://arena.c
         return None
     text = str(conf_dir)
     if text.startswith("pkg://"):
-        from importlib.resources import files
-
         path = files(text[len("pkg://"):].replace("/", ".")).joinpath(kind, f"{name}.yaml")
     else:
         path = Path(text) / kind / f"{name}.yaml"
     return path.read_text() if path.is_file() else None
+
+
+def base_settings() -> dict[str, Any]:
+    """Every base setting of the ``setting`` config group (the YAML files under ``arena.conf``), by name
+    (:class:`arena.landscape.setting.Setting` each)."""
+    from arena.landscape.setting import Setting  # torch: not loaded before Hydra composes (start-up)
+
+    folder = files("arena.conf").joinpath("setting")
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".yaml"):
+            out[entry.name[: -len(".yaml")]] = Setting.from_config(yaml.safe_load(entry.read_text()))
+    return out
 
 
 def register_configs(conf_dir: str | Path | None = "pkg://arena.conf") -> None:
@@ -97,7 +111,7 @@ def register_configs(conf_dir: str | Path | None = "pkg://arena.conf") -> None:
     skipped: that file is their config, and a second node of the same name would make Hydra merge
     the two.
     """
-    from hydra.core.config_store import ConfigStore
+    from hydra.core.config_store import ConfigStore  # hydra: discovery alone (arena list) goes without it
 
     cs = ConfigStore.instance()
     for kind in GROUPS:
@@ -109,7 +123,7 @@ def register_configs(conf_dir: str | Path | None = "pkg://arena.conf") -> None:
 
 def instantiate_plugin(kind: str, cfg: Any) -> Any:
     """Build a plugin from its config node (``_target_`` + constructor arguments)."""
-    from hydra.utils import instantiate
+    from hydra.utils import instantiate  # hydra: discovery alone (arena list) goes without it
     from omegaconf import OmegaConf
 
     node = OmegaConf.to_container(cfg, resolve=True) if not isinstance(cfg, dict) else dict(cfg)

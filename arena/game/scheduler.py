@@ -36,7 +36,7 @@ def visible_gpus(env: Mapping[str, str] | None = None, device_count: int | None 
     """
     env = os.environ if env is None else env
     if device_count is None:
-        import torch
+        import torch  # only to count GPUs: planning slots is plain arithmetic
 
         device_count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     listed = env.get("CUDA_VISIBLE_DEVICES")

@@ -17,6 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+
 from arena.game.validate import ConfigError
 
 AXES = {"attacker": "attackers", "defender": "defenders", "setting": "settings", "seed": "seeds"}
@@ -132,9 +135,6 @@ def needs_own_out_dir(args: Sequence[str]) -> bool:
 
 def base_out_dir(args: Sequence[str], config_module: str) -> str | None:
     """The ``out_dir`` the config (and experiment) would use, composed without running anything."""
-    from hydra import compose, initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-
     plain_args = [a for a in args if ("=" in a or a.startswith("~")) and not a.startswith("-")
                   and not _split(a)[0].startswith("hydra.")]
     GlobalHydra.instance().clear()

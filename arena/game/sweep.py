@@ -23,7 +23,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from arena.engine.teacher_student import classify, descend, wilson
+from arena.landscape.teacher_student import teacher, widen
 from arena.plain import write_csv
+from arena.referee.proofs.census import prove_minima
 
 COLUMNS = ("k", "n", "restarts", "spurious", "hit_rate", "ci_low", "ci_high", "distinct_minima", "min_spurious_loss",
            "proved_minima")
@@ -36,8 +41,6 @@ def student_width(k: int, student: str) -> int:
         return k
     if student not in STUDENTS:
         raise ValueError(f"sweep.students: unknown entry {student!r}; use {list(STUDENTS)}")
-    from arena.defenders.overparameterize import widen
-
     return widen(k, student)
 
 
@@ -47,11 +50,6 @@ def run_cell(k: int, n: int, restarts: int, steps: int, seed: int, prove: bool =
     With ``prove`` every distinct spurious minimum gets a ball-arithmetic proof attempt
     (:mod:`arena.referee.proofs.census`): ``proof`` and ``certificate`` beside it in the details,
     the number proved in the row (``proved_minima``; empty without ``prove``)."""
-    import torch
-
-    from arena.engine.teacher_student import classify, descend, wilson
-    from arena.landscape.teacher_student import teacher
-
     torch.set_num_threads(1)
     t = time.process_time()
     V = teacher(k, k)
@@ -64,8 +62,6 @@ def run_cell(k: int, n: int, restarts: int, steps: int, seed: int, prove: bool =
     summary, cpu = census.summary(), time.process_time() - t
     out = {"row": row, "census": summary, "cpu_seconds": cpu, "steps_used_max": int(res.steps.max())}
     if prove:
-        from arena.referee.proofs.census import prove_minima
-
         proofs = prove_minima(k, n, [m.W for m in census.minima])
         for entry, proof in zip(summary["minima"], proofs):
             entry.update(proof)

@@ -5,25 +5,36 @@
   ``defender=``, ``setting=``, ``seed=`` and their argument overrides narrow that grid
   (:mod:`arena.game.selection`): ``attacker=dead_relu defender=softplus`` is one match.
 * ``python -m arena -m attacker=glob(*) defender=glob(*) seed=0,1``: each Hydra job plays one match
-  (the composed ``attacker``, ``defender``, ``setting``, ``seed``); :class:`LeaderboardCallback`
-  writes the leaderboard when the sweep ends.
+  (the composed ``attacker``, ``defender``, ``setting``, ``seed``); :func:`finish` writes the
+  leaderboard when the sweep ends (called by the entry point's Hydra callback,
+  :class:`arena.hooks.LeaderboardCallback`).
 
 Every match writes ``<out_dir>/matches/<attacker>__<defender>__<setting>__s<seed>/``; a rerun
 skips matches whose ``result.json`` is final for the same config (``rerun=true`` replays them).
+Pictures, the wandb mirror and the HTML report are the entry point's :class:`~arena.game.hooks.Hooks`
+(``python -m arena``: :func:`arena.hooks.default_hooks`); without hooks only results and the
+leaderboard are written.
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
+from hydra import compose
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
+from tqdm import tqdm
 
 from arena.data import node as data_node
-from arena.game import leaderboard
-from arena.game.match import MatchSpec, finished_result, run_match
-from arena.report import wandb_log
+from arena.game import grid_record, leaderboard, run_record
+from arena.game.hooks import NO_HOOKS, Hooks, hook_config, play_match
+from arena.game.match import MatchSpec, finished_result
+from arena.game.pool import play_in_workers
+from arena.game.selection import check_arguments, parse
+from arena.game.validate import check_run, check_specs, or_exit
 from arena.plain import plain
 
 
@@ -36,49 +47,27 @@ def spec_from_cfg(cfg: DictConfig) -> MatchSpec:
                      budget=plain(cfg.budget), referee=plain(cfg.referee), seed=seed, data=data_node(cfg.get("data")))
 
 
-def play(cfg: DictConfig, spec: MatchSpec) -> tuple[dict[str, Any], bool]:
-    """Run (or skip, if finished) one match; returns (result, skipped)."""
+def play(cfg: DictConfig, spec: MatchSpec, hooks: Hooks = NO_HOOKS) -> tuple[dict[str, Any], bool]:
+    """Run (or skip, if finished) one match with ``hooks``; returns (result, skipped)."""
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        from arena.game.validate import check_run, check_specs, or_exit
-
         or_exit(check_run, cfg)
         or_exit(check_specs, [spec])
-        from arena.game.grid_record import check_member
-
-        or_exit(check_member, cfg.out_dir, spec.match_id)
+        or_exit(grid_record.check_member, cfg.out_dir, spec.match_id)
     out_dir = Path(cfg.out_dir)
     match_dir = out_dir / "matches" / spec.match_id
     if not cfg.get("rerun", False):
         done = finished_result(match_dir, spec)
         if done is not None:
             return done, True
-    wandb_log.teardown()
-    result = run_match(spec, match_dir, device=cfg.device)
-    if cfg.get("report", False):
-        draw_pictures(match_dir)
-    wandb_log.log_match(result, plain(cfg.logger), tournament_name(cfg), out_dir)
-    return result, False
+    return play_match(spec, match_dir, device=cfg.device, hooks=hooks, cfg=hook_config(cfg)), False
 
 
-def draw_pictures(match_dir: Path) -> None:
-    """``report=true``: the match's pictures now, so its wandb run carries them (off by default)."""
-    import warnings
-
-    try:
-        from arena.report.build import draw_match
-
-        draw_match(match_dir)
-    except Exception as exc:  # noqa: BLE001 - pictures never cost a result
-        warnings.warn(f"report: pictures of {match_dir.name} failed: {exc.__class__.__name__}: {exc}")
-
-
-def tournament_name(cfg: DictConfig) -> str:
-    return str(cfg.tournament.get("name") or Path(cfg.out_dir).name)
+def tournament_name(cfg: Mapping[str, Any]) -> str:
+    """The tournament's name (``tournament.name``, else the name of ``out_dir``); ``cfg``: a config or its plain dict."""
+    return str((cfg.get("tournament") or {}).get("name") or Path(str(cfg["out_dir"])).name)
 
 
 def _options(group: str, wanted: Any) -> list[str]:
-    from hydra.core.global_hydra import GlobalHydra
-
     available = GlobalHydra.instance().config_loader().get_group_options(group)
     if wanted in (None, "all", "*"):
         return available
@@ -93,8 +82,6 @@ def _argument_overrides() -> dict[str, list[str]]:
     """The command line's argument overrides of attacker, defender and setting (empty outside Hydra)."""
     if not HydraConfig.initialized():
         return {}
-    from arena.game.selection import parse
-
     return parse(list(HydraConfig.get().overrides.task)).arguments
 
 
@@ -104,8 +91,6 @@ def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
     Each group option is composed once (a node does not depend on the other groups' choices), not
     once per match: Hydra's compose costs a large share of a second, and the grid is a product.
     """
-    from hydra import compose
-
     t = cfg.tournament
     seeds = plain(t.seeds)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
@@ -114,8 +99,6 @@ def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
             raise ValueError(f"tournament.seeds: must be non-negative integers, got {seed!r}")
     arguments = _argument_overrides()
     if arguments:  # attacker.n=20 etc.: the axis holds the one composed node they changed
-        from arena.game.selection import check_arguments
-
         check_arguments(plain(t), {g: cfg[g].name for g in arguments}, arguments,
                         {g: _options(g, "all") for g in arguments})
     nodes: dict[str, dict[str, Any]] = {}
@@ -130,32 +113,23 @@ def grid_specs(cfg: DictConfig) -> list[MatchSpec]:
             for a in nodes["attacker"].values() for seed in seeds]
 
 
-def run_grid(cfg: DictConfig) -> dict[str, Any]:
-    """Play the whole grid in this process, then write and print the leaderboard."""
-    from collections import Counter
-
-    from tqdm import tqdm
-
-    from arena.game.validate import check_run, check_specs, or_exit
-
+def run_grid(cfg: DictConfig, hooks: Hooks = NO_HOOKS) -> dict[str, Any]:
+    """Play the whole grid (in this process, or in workers with ``isolation=process``) with
+    ``hooks``, then write and print the leaderboard."""
     or_exit(check_run, cfg)
     or_exit(check_specs, [or_exit(spec_from_cfg, cfg)])  # budget, referee: before composing the grid
     specs = or_exit(grid_specs, cfg)
     or_exit(check_specs, specs)  # every match's plugins and values build before the first one plays
-    from arena.game import grid_record
-
     or_exit(grid_record.claim, cfg.out_dir, [s.match_id for s in specs], tournament_name(cfg))
-    from arena.game import run_record
-
     run_record.write(cfg.out_dir, cfg)  # what was run, for the report
     counts = {"done": 0, "failed": 0, "skipped": 0}
     if cfg.get("isolation", "none") == "process":
-        return _run_isolated(cfg, specs, counts)
+        return _run_isolated(cfg, specs, counts, hooks)
     outcomes: Counter = Counter()
     times: list[tuple[float, str]] = []
     bar = tqdm(specs, desc="matches", unit="match", disable=not cfg.get("progress", True), dynamic_ncols=True)
     for spec in bar:
-        result, skipped = play(cfg, spec)
+        result, skipped = play(cfg, spec, hooks)
         counts["skipped" if skipped else ("failed" if result["outcome"] == "error" else "done")] += 1
         outcomes[result["outcome"]] += 1
         if not skipped:
@@ -163,7 +137,7 @@ def run_grid(cfg: DictConfig) -> dict[str, Any]:
         bar.set_postfix(dict(outcomes.most_common()), refresh=False)
     bar.close()
     _print_slowest(times)
-    return finish(cfg, counts)
+    return finish(cfg, counts, hooks)
 
 
 def _print_slowest(times: list[tuple[float, str]]) -> None:
@@ -172,14 +146,8 @@ def _print_slowest(times: list[tuple[float, str]]) -> None:
         print("slowest matches: " + ", ".join(f"{m} {t:.1f} s" for t, m in slowest))
 
 
-def _run_isolated(cfg: DictConfig, specs: list[MatchSpec], counts: dict[str, int]) -> dict[str, Any]:
+def _run_isolated(cfg: DictConfig, specs: list[MatchSpec], counts: dict[str, int], hooks: Hooks) -> dict[str, Any]:
     """The grid in worker processes (arena.game.pool): finished matches skipped, one progress bar."""
-    from collections import Counter
-
-    from tqdm import tqdm
-
-    from arena.game.pool import play_in_workers
-
     todo = [s for s in specs if cfg.get("rerun", False)
             or finished_result(Path(cfg.out_dir) / "matches" / s.match_id, s) is None]
     counts["skipped"] = len(specs) - len(todo)
@@ -197,43 +165,19 @@ def _run_isolated(cfg: DictConfig, specs: list[MatchSpec], counts: dict[str, int
         bar.set_postfix(dict(outcomes.most_common()), refresh=False)
 
     if todo:
-        play_in_workers(cfg, todo, done)
+        play_in_workers(cfg, todo, done, hooks)
     bar.close()
     _print_slowest(times)
-    return finish(cfg, counts)
+    return finish(cfg, counts, hooks)
 
 
-def finish(cfg: DictConfig, counts: dict[str, int] | None = None) -> dict[str, Any]:
+def finish(cfg: DictConfig, counts: dict[str, int] | None = None, hooks: Hooks = NO_HOOKS) -> dict[str, Any]:
+    """Write the leaderboard, run the ``after_tournament`` hooks, print the counts and the table."""
     out_dir = Path(cfg.out_dir)
     board = leaderboard.write(out_dir)
-    if cfg.get("report", False):
-        try:
-            from arena.report.site import write_site
-
-            print(f"report: {write_site(out_dir)}")
-        except Exception as exc:  # noqa: BLE001 - the leaderboard is written already
-            print(f"report: not written ({exc.__class__.__name__}: {exc})")
-    wandb_log.log_leaderboard(board, plain(cfg.logger), tournament_name(cfg), out_dir)
+    hooks.finished(out_dir, board, hook_config(cfg))
     if counts:
         print(f"matches: {counts['done']} played, {counts['failed']} failed, {counts['skipped']} skipped (finished before)")
     print(leaderboard.render_terminal(board))
     print(f"leaderboard: {out_dir / 'leaderboard.md'}")
     return board
-
-
-try:
-    from hydra.experimental.callback import Callback
-except ImportError:  # pragma: no cover
-    Callback = object  # type: ignore[misc,assignment]
-
-
-class LeaderboardCallback(Callback):
-    """Writes ``run.json`` when a multirun sweep starts and the leaderboard of ``out_dir`` when it ends."""
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from arena.game import run_record
-
-        run_record.write(config.out_dir, config, mode="multirun")
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        finish(config)

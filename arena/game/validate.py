@@ -10,9 +10,15 @@ Three checks, in the order ``python -m arena`` meets them:
 """
 from __future__ import annotations
 
+import difflib
 import json
+import sys
+from importlib.resources import files
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
+
+from arena.game.budget import Budget
+from arena.game.registry import PluginError, discover, instantiate_plugin
 
 GROUPS = ("attacker", "defender", "setting", "data", "budget", "referee", "logger", "launcher", "experiment")
 
@@ -21,20 +27,22 @@ class ConfigError(ValueError):
     """A config value that cannot work; the message is one line that starts with the key."""
 
 
+def did_you_mean(name: str, options: Sequence[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest option, or ``""``."""
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def group_options(conf_dir: str | Path, group: str) -> list[str]:
     """Names ``group=<name>`` accepts: YAML files in ``conf_dir/group`` (a folder or
     ``pkg://package``) plus installed plugins."""
     text = str(conf_dir)
     if text.startswith("pkg://"):
-        from importlib.resources import files
-
         folder = files(text[len("pkg://"):].replace("/", ".")).joinpath(group)
         names = {Path(f.name).stem for f in folder.iterdir() if f.name.endswith(".yaml")} if folder.is_dir() else set()
     else:
         names = {p.stem for p in (Path(conf_dir) / group).glob("*.yaml")}
     if group in ("attacker", "defender"):
-        from arena.game.registry import discover
-
         names |= set(discover(group))
     return sorted(names)
 
@@ -58,8 +66,6 @@ def check_overrides(args: Iterable[str], conf_dir: str | Path) -> None:
         options = group_options(conf_dir, key)
         unknown = [n for n in names if n not in options]
         if unknown:
-            from arena.game.compose_check import did_you_mean
-
             raise ConfigError(f"{key}={value}: no {key} named {', '.join(map(repr, unknown))}"
                               f"{did_you_mean(unknown[0], options)} (available: {', '.join(options)})")
 
@@ -86,7 +92,7 @@ def check_run(cfg: Mapping[str, Any]) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
             raise ConfigError(f"{key}: must be a positive number or null, got {value!r}")
     try:
-        from arena.engine.population import resolve_device
+        from arena.engine.population import resolve_device  # torch: not loaded before Hydra composes
 
         resolve_device(str(cfg.get("device", "auto")))
     except ValueError as exc:
@@ -95,9 +101,8 @@ def check_run(cfg: Mapping[str, Any]) -> None:
 
 def check_specs(specs: Iterable[Any]) -> None:
     """Build what each match would build first (plugins, setting, budget, referee); ConfigError if one fails."""
+    # torch and the referee: validate runs before Hydra composes, these load only when specs are checked
     from arena.data import load_data
-    from arena.game.budget import Budget
-    from arena.game.registry import instantiate_plugin
     from arena.landscape.setting import Setting
     from arena.referee.judge import RefereeConfig
 
@@ -127,10 +132,6 @@ def check_specs(specs: Iterable[Any]) -> None:
 
 def or_exit(check: Any, *args: Any) -> Any:
     """``check(*args)``, or print ``error: <one line>`` to stderr and exit with status 2."""
-    import sys
-
-    from arena.game.registry import PluginError
-
     try:
         return check(*args)
     except (ValueError, PluginError) as exc:

@@ -31,6 +31,8 @@ from arena.landscape.network import MLP, MLPConfig, exp_preactivation, mlp_forwa
 from arena.landscape.neurons import Neuron, make_neuron
 from arena.landscape.regularizers import Regularizer, make_regularizers
 from arena.plain import plain
+from arena.landscape.teacher_student import TeacherStudentSetting
+from torch.func import functional_call, vmap
 
 Params = dict[str, torch.Tensor]
 
@@ -89,8 +91,6 @@ class Setting:
         if not isinstance(cfg, Mapping):
             raise ValueError(f"setting must be a mapping, got {type(cfg).__name__}")
         if "task" in cfg:  # a population task (no dataset): arena.landscape.teacher_student
-            from arena.landscape.teacher_student import TeacherStudentSetting
-
             return TeacherStudentSetting.from_config(cfg)  # type: ignore[return-value]
         unknown = set(cfg) - {"network", "loss", "regularizer", "name"}
         if unknown:
@@ -176,7 +176,7 @@ class Setting:
         """A fresh module of this family (PyTorch's default initialisation)."""
         if self._mlp is not None:
             return MLP(**self._mlp.to_dict())
-        from hydra.utils import instantiate
+        from hydra.utils import instantiate  # hydra: only a custom network (its _target_) needs it
 
         try:
             module = instantiate(self.network)
@@ -216,8 +216,6 @@ class Setting:
         return self._custom_output(params, X)
 
     def _custom_output(self, params: Mapping[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
-        from torch.func import functional_call, vmap
-
         module = self._template
         first = next(iter(module.parameters()), None)
         if first is not None and (first.dtype != X.dtype or first.device != X.device):

@@ -31,6 +31,11 @@ import torch
 TWO_PI = 2 * math.pi
 
 
+def widen(width: int, extra: str) -> int:
+    """A student widened by ``extra``: n -> n + 1 ("+1"), n + 2 ("+2") or 2n ("x2")."""
+    return 2 * width if extra == "x2" else width + int(extra[1:])
+
+
 def teacher(k: int, d: int, *, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> torch.Tensor:
     """The default teacher: V = the first k rows of I_d, [k, d] (orthonormal units)."""
     if not 1 <= k <= d:

@@ -14,6 +14,8 @@ import torch
 from torch.func import grad, hessian, jvp
 
 from arena.landscape.setting import Setting
+from arena.landscape.teacher_student import population_grad
+from scipy.sparse.linalg import LinearOperator, eigsh
 
 
 def loss_of_flat(setting: Setting, X: torch.Tensor, y: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -33,8 +35,6 @@ def gradient(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor
     if bool(torch.isfinite(g).all()):
         return g
     if getattr(setting, "population", False):  # the closed form is exact at parallel units (sin θ = 0)
-        from arena.landscape.teacher_student import population_grad
-
         W = setting.unflatten(v)["W"]
         return population_grad(W.unsqueeze(0), setting.teacher(W.dtype, W.device))[0].reshape(-1)
     gen = torch.Generator().manual_seed(0)
@@ -80,8 +80,6 @@ def hessian_spectrum(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torc
         vals, vecs = torch.linalg.eigh(H)
         vals_np, vecs_np = vals.cpu().numpy(), vecs.cpu().numpy()
         return Spectrum(vals_np, vecs_np, "exact", vals_np)
-    from scipy.sparse.linalg import LinearOperator, eigsh
-
     g = grad(f)
 
     def hvp(u: np.ndarray) -> np.ndarray:

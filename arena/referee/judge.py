@@ -37,6 +37,7 @@ from typing import Any, Mapping
 from arena.claims import Claim
 from arena.landscape.setting import Setting
 from arena.referee.config import VERDICTS, RefereeConfig, Verdict
+from arena.referee.paths import judge_path
 from arena.referee.steps.badness import badness_search, badness_verdict
 from arena.referee.steps.case import start
 from arena.referee.steps.first_order import first_order, saturated_units
@@ -96,8 +97,6 @@ def judge_safely(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None 
     try:
         cfg = _config(config)
         if claim.kind == "path":
-            from arena.referee.paths import judge_path
-
             return judge_path(claim, cfg, device, setting=setting)
         return judge(claim, cfg, device, setting=setting)
     except Exception as exc:  # noqa: BLE001 - any failure must leave a verdict behind

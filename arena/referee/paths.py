@@ -44,7 +44,9 @@ from arena.claims import Claim
 from arena.engine.population import resolve_device
 import numpy as np
 
-from arena.referee.judge import RefereeConfig, Verdict, badness_search, validate
+from arena.referee.config import RefereeConfig, Verdict
+from arena.referee.steps.badness import badness_search
+from arena.referee.steps.validate import validate
 from arena.referee.params import to64 as _to64
 from arena.referee.tailfit import fit_tail
 from arena.landscape.setting import Setting

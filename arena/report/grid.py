@@ -14,7 +14,7 @@ from typing import Any
 
 from arena.game import leaderboard
 from arena.report import palette
-from arena.report.tables import breakable, esc
+from arena.report.tables import basin_text, breakable, esc
 
 TOGGLE_ID = "hide-incompatible"
 HIDDEN = "incompatible"
@@ -55,8 +55,6 @@ def legend() -> str:
 
 
 def _links(cells: list[dict[str, Any]], extras) -> str:
-    from arena.report.site import basin_text
-
     links = []
     for c in cells:
         mid = Path(c["match_dir"]).name

@@ -15,7 +15,7 @@ from typing import Any
 
 from arena.game import leaderboard, necessity
 from arena.report import grid, palette, run_info
-from arena.report.tables import breakable, checks_html, value_html
+from arena.report.tables import basin_text, breakable, checks_html, value_html
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5em auto;max-width:1400px;color:#222;padding:0 1em}
@@ -71,14 +71,6 @@ def extras(cell: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         if value is not None:
             out[key] = value
     return out
-
-
-def basin_text(value: Any) -> str:
-    if isinstance(value, dict):
-        value = value.get("rate", value.get("fraction", value))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"bad basin {100 * value:.0f}%"
-    return f"bad basin {value}"
 
 
 def leaderboard_html(board: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:

@@ -80,3 +80,12 @@ def checks_html(checks: list[Mapping[str, Any]]) -> str:
         rows.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
     th = "".join(f"<th>{esc(h)}</th>" for h in head)
     return f'<table id="assumption-checks"><thead><tr>{th}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def basin_text(value: Any) -> str:
+    """A bad-basin entry (or its rate, a fraction) as ``bad basin 12%``."""
+    if isinstance(value, dict):
+        value = value.get("rate", value.get("fraction", value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"bad basin {100 * value:.0f}%"
+    return f"bad basin {value}"

@@ -34,6 +34,10 @@ from typing import Any, Iterator, Mapping
 import torch
 
 from arena.landscape.setting import Setting
+from arena.engine.population import polish_lbfgs
+from arena.referee.curvature import hessian_spectrum
+from arena.referee.judge import RefereeConfig, saturated_units
+from arena.referee.steps.unresolved import saturated_samples
 
 QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
 
@@ -108,11 +112,6 @@ class BasinTest:
 
 def judge_population(pop: Population, test: BasinTest = BasinTest()) -> dict[str, Any]:
     """Counts for one population: restarts, converged, bad, distinct bad, final-loss quantiles."""
-    from arena.engine.population import polish_lbfgs
-    from arena.referee.curvature import hessian_spectrum
-    from arena.referee.judge import RefereeConfig, saturated_units
-    from arena.referee.steps.unresolved import saturated_samples
-
     s, X, y = pop.setting, pop.X, pop.y
     polished = polish_lbfgs(s, X, y, pop.params, max_iter=test.polish_iters, device="cpu")
     loss = torch.nan_to_num(polished.loss, nan=math.inf)

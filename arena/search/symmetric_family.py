@@ -5,7 +5,7 @@ Safran & Shamir's search finds as families of critical points fixed by large dia
 S_k × S_k, each a few numbers whatever k is. Here a family is a block pattern of
 Δ(S_{m₁} × … × S_{m_r}) (:mod:`arena.landscape.symmetric`) and a starting guess at k = 6;
 :func:`solve` finds the member at any k by damped Newton on the reduced system ∂F/∂x = 0 (a few
-unknowns), continued in k from k = 6 with a linear predictor, and :func:`classify` reads the full
+unknowns, :mod:`arena.landscape.symmetric_newton`), continued in k from k = 6 with a linear predictor, and :func:`classify` reads the full
 Hessian's spectrum off the isotypic blocks (:mod:`arena.landscape.isotypic`): a few small
 generalised eigenproblems instead of one k² × k² matrix.
 """
@@ -19,7 +19,11 @@ import numpy as np
 import scipy.linalg as sl
 
 from arena.landscape.isotypic import hessian_blocks
-from arena.landscape.symmetric import SymmetricPoint, orbit_names, orbit_size
+from arena.landscape.symmetric import SymmetricPoint
+from arena.landscape.symmetric_newton import FLOOR, GRAD_TOL, grad_norm, newton, reduced_state
+
+__all__ = ["EIG_TOL", "FAMILIES", "FLOOR", "GRAD_TOL", "Classification", "Family", "Member", "classify", "grad_norm",
+           "newton", "solve", "trace"]
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,6 @@ FAMILIES: dict[str, Family] = {
     "s_k": Family("s_k", "ΔS_k", lambda k: (k,), (-0.66, 0.33)),
 }
 
-GRAD_TOL = 1e-13  # ‖∇F‖ (Frobenius, full space) at which Newton stops
-FLOOR = 1e-10  # accepted when no step lowers ‖∇F‖ further (rounding grows with k)
 EIG_TOL = 1e-9  # |λ| below this is a zero eigenvalue (degenerate)
 
 
@@ -61,50 +63,6 @@ class Member:
     loss: float
     grad_norm: float
     spectrum: list = field(default_factory=list)
-
-
-def _weights(sizes) -> np.ndarray:
-    return np.array([orbit_size(sizes, o) for o in orbit_names(sizes)], dtype=float)
-
-
-def grad_norm(sizes, g: np.ndarray) -> float:
-    """‖∇F(W)‖_F from the reduced gradient: ∇F = Σ_o (g_o/|o|) 1_o."""
-    return float(np.sqrt(np.sum(g * g / _weights(sizes))))
-
-
-def _state(sizes, x):
-    P = SymmetricPoint(sizes, x)
-    g = np.array(P.reduced_grad(), dtype=float)
-    return P, g, grad_norm(sizes, g)
-
-
-def newton(sizes, x0, *, iters: int = 100, tol: float = GRAD_TOL) -> np.ndarray:
-    """Newton on the reduced gradient: the plain step while it shrinks ‖∇F‖, else a
-    Levenberg–Marquardt step that does not raise F (so far from a member it descends)."""
-    x, mu, w = np.array(x0, dtype=float), 1e-6, _weights(sizes)
-    P, g, gn = _state(sizes, x)
-    for _ in range(iters):
-        if gn <= tol:
-            return x
-        H = np.array(P.reduced_hessian(), dtype=float)
-        for damping in (0.0, mu):
-            step = np.linalg.lstsq(H + damping * np.diag(w), -g, rcond=None)[0]
-            try:
-                P1, g1, gn1 = _state(sizes, x + step)
-                f0, f1 = P.loss(), P1.loss()
-            except (ValueError, ZeroDivisionError):
-                continue
-            if (damping == 0.0 and gn1 < 0.5 * gn) or (damping and f1 <= f0 + 1e-15 * max(1.0, abs(f0))):
-                x, P, g, gn = x + step, P1, g1, gn1
-                mu = max(mu / 4, 1e-14)
-                break
-        else:
-            mu *= 8
-            if mu > 1e6:  # no step helps: the float64 floor
-                break
-    if gn <= max(tol, FLOOR):
-        return x
-    raise ArithmeticError(f"Newton did not reach ‖∇F‖ <= {tol:g} for sizes {list(sizes)} (‖∇F‖ = {gn:.3g})")
 
 
 def solve(family: str | Family, k: int, *, tol: float = GRAD_TOL) -> Member:
@@ -127,7 +85,7 @@ def trace(family: str | Family, ks: list[int], *, tol: float = GRAD_TOL) -> list
     out = []
     for k in ks:
         sizes, x = fam.sizes(k), xs[path.index(k)]
-        P, g, gn = _state(sizes, x)
+        P, g, gn = reduced_state(sizes, x)
         out.append(Member(fam.name, k, sizes, [float(v) for v in x], float(P.loss()), gn))
     return out
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
 import torch
-import yaml
 
 from arena.game.budget import Budget
+from arena.game.registry import base_settings
 from arena.landscape.setting import Setting
 from arena.protocols import Guarantee
 
@@ -23,16 +22,6 @@ class Case:
     label: str
     setting: Setting
     guarantee: Guarantee | None
-
-
-def base_settings() -> dict[str, Setting]:
-    """Every base setting of the ``setting`` config group (the YAML files under ``arena.conf``), by name."""
-    folder = files("arena.conf").joinpath("setting")
-    out = {}
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".yaml"):
-            out[entry.name[: -len(".yaml")]] = Setting.from_config(yaml.safe_load(entry.read_text()))
-    return out
 
 
 def attack_cases(defenders: tuple[Any, ...] = (), settings: dict[str, Setting] | None = None) -> list[Case]:

@@ -16,18 +16,22 @@ import json
 from typing import Any, ClassVar
 
 from arena.game.budget import Budget
+from arena.game.enforce import run_attack
 from arena.testing import checks
 from arena.testing.cases import SMOKE, Case, attack_cases, base_settings
 
-_ATTACKS: dict[tuple[str, ...], Any] = {}
+_ATTACKS: dict[tuple[str, ...], list[Any]] = {}
 
 
-def run_attack(attacker: Any, case: Case, budget: Budget, seed: int, *, fresh: bool = False) -> Any:
-    """``attacker.attack`` on one case (cached, so several checks share one call unless ``fresh``)."""
+def attack_case(attacker: Any, case: Case, budget: Budget, seed: int, *, fresh: bool = False) -> list[Any]:
+    """The claims ``attacker`` hands over on one case, collected as a match collects them
+    (:func:`arena.game.enforce.run_attack`: returned, ``yield``-ed or ``budget.submit``-ted, under
+    the budget's engine limits), on CPU. Cached, so several checks share one attack unless ``fresh``."""
     key = (type(attacker).__module__, type(attacker).__qualname__, json.dumps(attacker.config(), sort_keys=True,
            default=str), case.label, str(seed), json.dumps(budget.to_config(), sort_keys=True))
     if fresh or key not in _ATTACKS:
-        claims = attacker.attack(case.setting, case.guarantee, budget, seed, "cpu")
+        mine = dataclasses.replace(budget)  # a Budget records what was submitted: one per attack
+        claims = run_attack(attacker, case.setting, case.guarantee, mine, seed, "cpu").claims
         if fresh:
             return claims
         _ATTACKS[key] = claims
@@ -101,18 +105,18 @@ class AttackerConformance(_Conformance):
 
     def test_claims_valid_and_in_setting(self) -> None:
         for case in self.attacked():
-            for claim in run_attack(self.plugin, case, self.budget, self.seed):
+            for claim in attack_case(self.plugin, case, self.budget, self.seed):
                 checks.check_claim(claim, case)
 
     def test_budget_honoured(self) -> None:
         one = dataclasses.replace(self.budget, max_claims=1)
         for case in self.attacked():
-            checks.check_budget(run_attack(self.plugin, case, one, self.seed), one, case)
+            checks.check_budget(attack_case(self.plugin, case, one, self.seed), one, case)
 
     def test_deterministic_under_seed(self) -> None:
         for case in self.attacked():
-            first = run_attack(self.plugin, case, self.budget, self.seed)
-            again = run_attack(self.plugin, case, self.budget, self.seed, fresh=True)
+            first = attack_case(self.plugin, case, self.budget, self.seed)
+            again = attack_case(self.plugin, case, self.budget, self.seed, fresh=True)
             diff = checks.same_claims(list(first), list(again))
             assert diff == "", f"{case.label}: two attacks with seed {self.seed} differ: {diff}"
 

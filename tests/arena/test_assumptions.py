@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from arena.assumptions import (ASSUMPTION_NAMES, Assumption, affine_witness, as_data, linear_separability,
+from arena.assumptions import (ASSUMPTION_NAMES, affine_witness, as_data, assumption_from_dict, linear_separability,
                                make_assumption, max_margin_separator, neuron_grid, strip_exp_neuron)
 from arena.landscape.setting import Setting
 
@@ -215,7 +215,7 @@ def test_registry_builds_every_assumption_and_rejects_bad_ones():
         res = a(s, X, y)
         assert isinstance(res.holds, bool) and isinstance(res.evidence, dict)
         assert res.holds or res.evidence.get("reason"), name
-        assert Assumption.from_dict(a.to_dict()).label == a.label
+        assert assumption_from_dict(a.to_dict()).label == a.label
     assert make_assumption("loss_smooth", k=2).label == "loss_smooth(k=2)"
     with pytest.raises(KeyError, match="unknown assumption"):
         make_assumption("convex_everywhere")

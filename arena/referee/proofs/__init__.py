@@ -23,6 +23,9 @@ from typing import Any, Mapping
 import torch
 
 from arena.referee.proofs.check import certify, check
+from arena.referee.proofs.kinks import certify as certify_kink
+from arena.referee.proofs.symmetric import certify as certify_symmetric
+from arena.referee.proofs.teacher_student import certify_claim
 
 __all__ = ["attach_proof", "certify", "check"]
 
@@ -54,8 +57,6 @@ def attach_proof(ev: dict[str, Any], reasons: list[str], setting: Any, params: M
 def _kink_test(cert: dict[str, Any], setting: Any, params: Mapping[str, torch.Tensor], X: torch.Tensor,
                y: torch.Tensor, claim: Any, search_best: Mapping[str, torch.Tensor] | None) -> dict[str, Any]:
     """A unit exactly on a kink stopped the proof: the kink test (:mod:`.kinks`) decides it instead."""
-    from arena.referee.proofs.kinks import certify as certify_kink
-
     try:
         kink = certify_kink(setting, {k: v.cpu() for k, v in params.items()}, X.cpu(), y.cpu(),
                             witnesses=[("claim witness", claim.witness), ("referee search", search_best)],
@@ -77,9 +78,6 @@ def _attempt(prove: Any, *args: Any) -> dict[str, Any]:
 def _teacher_student_proof(setting: Any, params: Mapping[str, torch.Tensor], claim: Any,
                            search_best: Mapping[str, torch.Tensor] | None) -> dict[str, Any]:
     """The proof through symmetry first (seconds at any k); the dense box proof where it fails."""
-    from arena.referee.proofs.symmetric import certify as certify_symmetric
-    from arena.referee.proofs.teacher_student import certify_claim
-
     hint = (claim.extra.get("symmetric") or {}).get("sizes") if isinstance(claim.extra, dict) else None
     cert = _attempt(certify_symmetric, setting, params["W"].detach().double().cpu().numpy(), hint,
                     claim.theta["W"].detach().double().cpu().numpy())

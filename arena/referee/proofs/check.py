@@ -18,11 +18,14 @@ from flint import arb
 from arena.landscape.setting import Setting
 from arena.referee.proofs.balls import (NotCertified, exact, float_down, float_up, inside, interval, norm_upper,
                                         precision, hex_floats, unhex_floats)
-from arena.referee.proofs.model import Model, box, exact_data
+from arena.referee.proofs.model import Model, box, exact_data, witness_loss
 from arena.referee.proofs.piecewise import PIECEWISE_LINEAR, reduce, reduced_derivatives
 from arena.referee.proofs.smooth import StrictMinimum, check_lemma, one_hidden_derivatives, strict_minimum
 from arena.referee.proofs.balls import dead_is_zero
 from arena.referee.proofs.concave import CONVEX_NEURONS, concave_minimum, constant_fit_minimum
+from arena.referee.proofs import symmetric
+from arena.referee.proofs.kinks import check_claim as check_kink
+from arena.referee.proofs.teacher_student import check_claim as check_teacher_student
 
 KINDS = ("strict_minimum", "convex_in_outputs", "concave_outputs", "constant_fit")
 LABEL = "proof (ball arithmetic: python-flint arb, 128-bit midpoints)"
@@ -89,14 +92,6 @@ def kinds_for(setting: Setting) -> tuple[str, ...]:
         raise NotCertified(f"{setting.num_params} parameters > {MAX_STRICT_PARAMS}: the strict-minimum proof "
                            "is not attempted at this size")
     return first + ("strict_minimum",)
-
-
-def witness_loss(setting: Setting, X: torch.Tensor, y: torch.Tensor, point: Sequence[float]) -> arb:
-    model = Model.of(setting)
-    if len(point) != model.num_params:
-        raise NotCertified(f"witness point has {len(point)} coordinates, the setting has {model.num_params}")
-    Xa, ya = exact_data(X, y)
-    return model.empirical_loss(box(list(point), 0.0), Xa, ya)
 
 
 
@@ -177,16 +172,10 @@ def check(claim: Any, cert: Mapping[str, Any]) -> tuple[bool, list[str]]:
     if not isinstance(cert, Mapping) or cert.get("proof") is not True:
         return False, ["the verdict carries no proof (proof: false or no certificate)"]
     if cert.get("kind") == "symmetric_minimum":
-        from arena.referee.proofs import symmetric
-
         return symmetric.check(claim, cert)
     if isinstance(claim.setting, Mapping) and claim.setting.get("task") == "teacher_student":
-        from arena.referee.proofs.teacher_student import check_claim
-
-        return check_claim(claim, cert)
+        return check_teacher_student(claim, cert)
     if cert.get("kind") == "kink_local_minimum":
-        from arena.referee.proofs.kinks import check_claim as check_kink
-
         return check_kink(claim, cert)
     network = claim.setting.get("network") if isinstance(claim.setting, Mapping) else None
     if not isinstance(network, Mapping) or "_target_" in network:

@@ -42,8 +42,10 @@ from typing import Any, Sequence
 import numpy as np
 from flint import arb
 
-from arena.referee.proofs.balls import NotCertified, exact, float_down, hex_floats, interval, unhex_floats
-from arena.referee.proofs.model import Model, box, exact_data
+from arena.landscape.setting import Setting
+from arena.referee.proofs.balls import (NotCertified, exact, float_down, float_up, hex_floats, inside, interval,
+                                        norm_upper, precision, unhex_floats)
+from arena.referee.proofs.model import Model, box, exact_data, witness_loss
 
 MAX_CONCAVE = 8  # concave kinks per unit: 2^8 QPs at most
 STEPS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
@@ -358,8 +360,6 @@ LABEL = "proof (exact rational arithmetic; witness in ball arithmetic: python-fl
 def certify(setting: Any, params: Any, X: Any, y: Any, witnesses: Sequence[tuple[str, Any]] = (),
             claim_theta: Any = None) -> dict[str, Any]:
     """A ``kink_local_minimum`` certificate, or ``{"proof": False, "reason", ["refutation"]}``."""
-    from arena.referee.proofs.check import witness_loss
-
     try:
         model = Model.of(setting)
         centre = setting.flatten({k: v.detach().double().cpu() for k, v in params.items()}).tolist()
@@ -392,8 +392,6 @@ def certify(setting: Any, params: Any, X: Any, y: Any, witnesses: Sequence[tuple
             "witness": {"source": src, "point": hex_floats(point), "loss": interval(wl)}}
     if claim_theta is not None:
         theta = setting.flatten({k: v.detach().double().cpu() for k, v in claim_theta.items()}).tolist()
-        from arena.referee.proofs.balls import float_up, norm_upper
-
         cert["claim_distance_upper"] = repr(float_up(norm_upper([exact(a) - exact(b) for a, b in zip(theta, centre)])))
     return cert
 
@@ -404,10 +402,6 @@ def _boundary_text(boundary: dict[int, list[int]]) -> str:
 
 def check_claim(claim: Any, cert: Any) -> tuple[bool, list[str]]:
     """Re-derive a ``kink_local_minimum`` certificate from the claim's data: (ok, lines)."""
-    from arena.landscape.setting import Setting
-    from arena.referee.proofs.balls import inside, precision
-    from arena.referee.proofs.check import witness_loss
-
     lines, ok = [], True
 
     def need(cond: bool, good: str, bad: str) -> None:

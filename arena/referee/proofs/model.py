@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Sequence
 
 from flint import arb, arb_mat
 
@@ -140,3 +141,12 @@ def box(centre: list[float], radius: float) -> list[arb]:
     if not radius >= 0:
         raise NotCertified(f"radius must be >= 0, got {radius!r}")
     return [arb(float(c), float(radius)) if radius > 0 else exact(c) for c in centre]
+
+
+def witness_loss(setting: Setting, X: Any, y: Any, point: Sequence[float]) -> arb:
+    """The empirical loss at the witness ``point`` (flat parameters), as a ball: X [n, d], y [n]."""
+    model = Model.of(setting)
+    if len(point) != model.num_params:
+        raise NotCertified(f"witness point has {len(point)} coordinates, the setting has {model.num_params}")
+    Xa, ya = exact_data(X, y)
+    return model.empirical_loss(box(list(point), 0.0), Xa, ya)

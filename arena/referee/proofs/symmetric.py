@@ -33,6 +33,7 @@ from flint import arb, arb_mat
 
 from arena.landscape.isotypic import check_dimensions, hessian_blocks, iso_types
 from arena.landscape.symmetric import SymmetricPoint, arb_arith, orbit_names, orbit_of, orbit_size, point_entry
+from arena.landscape.symmetric_newton import newton
 from arena.referee.proofs.balls import NotCertified, exact, float_down, float_up, inside, interval, precision
 
 KIND = "symmetric_minimum"
@@ -238,8 +239,6 @@ def _certify(setting, W, hint, start, claim_W) -> dict[str, Any]:
         raise NotCertified("the point is not fixed by a diagonal group Δ(S_{m₁} × …) in its own index order or "
                            "after ordering rows and columns by their entries")
     sizes, rows, cols, x, _ = fits[0]
-    from arena.search.symmetric_family import newton
-
     centre = [float(v) for v in newton(sizes, x)]
     scale = max(1.0, max(abs(v) for v in centre))
     failures = []

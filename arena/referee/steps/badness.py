@@ -14,17 +14,16 @@ from arena.referee.certificates import dead_network
 from arena.referee.config import RefereeConfig, Verdict
 from arena.referee.params import to64
 from arena.referee.steps.case import Case
+from arena.engine.teacher_student import referee_search
+from arena.engine.population import polish_lbfgs, train_population
+from arena.referee.proofs import attach_proof
 
 
 def badness_search(setting: Setting, X: torch.Tensor, y: torch.Tensor, cfg: RefereeConfig,
                    device: torch.device) -> dict[str, Any]:
     """Best loss the referee finds on its own: random restarts trained at once, then polished."""
     if getattr(setting, "population", False):
-        from arena.engine.teacher_student import referee_search
-
         return referee_search(setting, cfg, device)
-    from arena.engine.population import polish_lbfgs, train_population
-
     seed = cfg.seed if cfg.seed is not None else secrets.randbits(63)
     gen = torch.Generator().manual_seed(seed)
     per_scale = max(1, cfg.restarts // len(cfg.restart_init_scales))
@@ -112,8 +111,6 @@ def badness_verdict(case: Case) -> Verdict:
 
 def _attach_proof(case: Case, reasons: list[str]) -> None:
     """A ball-arithmetic proof, stated in the claim's own coordinates and sample order."""
-    from arena.referee.proofs import attach_proof
-
     params = case.setting.unflatten(case.canon.to_claim(case.v))
     X = case.claim.X.to(device=case.dev, dtype=torch.float64)
     y = case.claim.y.to(device=case.dev, dtype=torch.float64)

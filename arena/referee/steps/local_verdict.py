@@ -8,6 +8,7 @@ from arena.referee.config import Verdict
 from arena.referee.steps.case import Case
 from arena.referee.steps.escape import EscapeCall, classify_escape, max_escape_order
 from arena.referee.steps.expansion import expansion_holds, sufficient_second_order
+from arena.referee.steps.unresolved import resolve_flat
 
 
 def _escape(case: Case) -> EscapeCall | None:
@@ -92,8 +93,6 @@ def local_verdict(case: Case) -> Verdict | None:
     if reasons:
         return case.verdict("not_local_min", reasons, direction)
     if call is not None and call.kind == "inconclusive":
-        from arena.referee.steps.unresolved import resolve_flat
-
         # the descent float64 saw may be fitted in high precision, where smaller radii resolve it
         decided = resolve_flat(case, force=True)
         if decided is not None and decided.verdict == "not_local_min":

@@ -14,6 +14,7 @@ import torch
 from arena.referee.canonical import hidden_units
 from arena.referee.probes import ProbeReport, gated_units, probe_ball, probe_gated
 from arena.referee.steps.case import Case
+from arena.referee.params import to64
 
 
 def unit_metric(case: Case) -> torch.Tensor:
@@ -46,8 +47,6 @@ def _targeted(case: Case, gen: torch.Generator) -> dict[str, torch.Tensor]:
     out = {"gradient": -n["gradient"].unsqueeze(0), "hessian_negative": torch.cat([n["negative"], -n["negative"]]),
            "kink": n["kink_dirs"], "flat": flat}
     if case.claim.witness is not None:
-        from arena.referee.params import to64
-
         w = case.canon.to_canonical(case.setting.flatten(to64(case.claim.witness, case.dev)))
         out["witness"] = (w - case.v).unsqueeze(0)
     return out

@@ -27,6 +27,9 @@ from arena.referee.config import Verdict
 from arena.landscape.setting import Setting
 from arena.referee.steps.case import Case
 from arena.referee.steps.escape import _fit_power, max_escape_order
+from arena.referee.steps.first_order import _unit_signals
+from arena.referee.highprec import Unsupported, mp_delta
+from arena.referee.steps.probe_step import unit_metric
 
 MAX_WORK = 200_000  # samples × parameters evaluated in high precision per point
 DIRECTIONS = 6  # random mixtures (each also with its sign and its last layer's sign flipped)
@@ -93,8 +96,6 @@ def saturated_samples(setting: Setting, params: dict[str, torch.Tensor], X: torc
     of a minimum (pushing the unit further into saturation lowers the loss, a path to infinity)."""
     if not setting.builtin or getattr(setting.neuron, "dead_region", False):
         return []
-    from arena.referee.steps.first_order import _unit_signals
-
     p = {k: v.detach() for k, v in params.items()}
     found = []
     for name, g_i, slope, _ in _unit_signals(setting, p, X, y):
@@ -142,9 +143,6 @@ def resolve_flat(case: Case, force: bool = False) -> Verdict | None:
     if case.X.shape[0] * case.v.numel() > MAX_WORK:
         return case.verdict("inconclusive", [why, f"too large for the high-precision check (n·P > {MAX_WORK})",
                                              "counted as held: a guess is not a verdict"])
-    from arena.referee.highprec import Unsupported, mp_delta
-    from arena.referee.steps.probe_step import unit_metric
-
     r_min = min(cfg.probe_radii)
     radii = [r_max / 10 ** k for k in range(int(round(math.log10(r_max / r_min))) + 1)]  # down to the probe floor
     dps = 30 + math.ceil(order * math.log10(1 / radii[-1])) + math.ceil(math.log10(case.scale))
