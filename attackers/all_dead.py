@@ -35,15 +35,15 @@ import numpy as np
 import torch
 
 from arena.assumptions import affine_witness, linear_separability
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import Claim
 from arena.data import Dataset
 from arena.landscape.losses import Loss
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies, require_int, require_number
+from arena.contract import ensure_applies, require_int, require_number
 from arena.attackers.dead_relu import NOTES_X, NOTES_Y, dead_relu_point, separable_dataset
 from arena.attackers.linear_region import fit_output_layer, witness_margin
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import Guarantee, PluginConfig
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")

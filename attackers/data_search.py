@@ -26,9 +26,9 @@ import torch
 
 from arena.attackers.dead_relu import separable_dataset
 from arena.claims import Claim
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, ensure_applies, require_int, require_number
+from arena.contract import Guarantee, PluginConfig, ensure_applies, require_int, require_number
 from arena.search import basins
 from arena.search.data import SearchConfig, search_one
 

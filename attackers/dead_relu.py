@@ -33,13 +33,13 @@ import numpy as np
 import torch
 
 from arena.assumptions import affine_witness, max_margin_separator
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import Claim
 from arena.landscape.losses import Loss
 from arena.landscape.neurons import make_neuron
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies, require_int
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import ensure_applies, require_int
+from arena.contract import Guarantee, PluginConfig
 
 NOTES_X = np.array([[-1.0], [0.0], [0.5], [2.0]])  # docs/catalogue.md A1: separable at x = -0.5
 NOTES_Y = np.array([-1.0, 1.0, 1.0, 1.0])

@@ -30,12 +30,12 @@ import numpy as np
 import torch
 
 from arena.assumptions import linear_separability, scale_to_margin
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import Claim
 from arena.landscape.losses import Loss
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies, require_number
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import ensure_applies, require_number
+from arena.contract import Guarantee, PluginConfig
 
 PAPER = ("Yun, Sra, Jadbabaie. Small nonlinearities in activation functions create bad local minima in "
          "neural networks. ICLR 2019, arXiv:1802.03487")

@@ -21,12 +21,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import Claim
 from arena.landscape.setting import Setting
 from arena.attackers.all_dead import all_dead_claim, pad, why_not_all_dead
-from arena.protocols import ensure_applies, require_number
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import ensure_applies, require_number
+from arena.contract import Guarantee, PluginConfig
 
 LOSSES = ("logistic", "exponential")
 DATA_X = np.array([[-1.0], [1.0], [2.0]])

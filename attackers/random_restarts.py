@@ -23,14 +23,14 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import Claim
 from arena.data import Dataset
 from arena.engine.lightning import fit_population
 from arena.engine.population import PopulationResult, polish_lbfgs, train_population
 from arena.landscape.setting import Setting
 from arena.attackers.dead_relu import separable_dataset
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import Guarantee, PluginConfig
 from arena.search import basins
 
 

@@ -28,9 +28,9 @@ from arena.assumptions import linear_separability
 from arena.attackers.dead_relu import constant_fit
 from arena.claims import Claim
 from arena.engine.population import polish_lbfgs, train_population
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Params, Setting
-from arena.protocols import Guarantee, PluginConfig, ensure_applies, require_int, require_number
+from arena.contract import Guarantee, PluginConfig, ensure_applies, require_int, require_number
 from arena.search import basins
 
 PAPER = ("Ding, Li, Sun. Sub-Optimal Local Minima Exist for Neural Networks with Almost All Non-Linear "

@@ -22,8 +22,8 @@ from typing import ClassVar
 import torch
 
 from arena.claims import Claim
-from arena.game.budget import Budget
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import Budget
+from arena.contract import Guarantee, PluginConfig
 
 
 @dataclass(frozen=True)

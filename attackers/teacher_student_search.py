@@ -20,8 +20,8 @@ import torch
 
 from arena.claims import Claim
 from arena.engine.teacher_student import GLOBAL_TOL, MIN_EIG, classify, descend, wilson
-from arena.game.budget import Budget
-from arena.protocols import Guarantee, PluginConfig, require_number
+from arena.contract import Budget
+from arena.contract import Guarantee, PluginConfig, require_number
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_int, require_number
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin, require_int, require_number
 
 PAPER = ("Liang, Sun, Lee, Srikant. Adding One Neuron Can Eliminate All Bad Local Minima. NeurIPS 2018, "
          "arXiv:1805.08671")

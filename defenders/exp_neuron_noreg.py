@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, require_builtin
+from arena.contract import Guarantee, PluginConfig, require_builtin
 from arena.defenders.exp_neuron import PAPER, ExpNeuron
 
 

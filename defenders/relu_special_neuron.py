@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from arena.landscape.neurons import make_neuron
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions
+from arena.contract import Guarantee, PluginConfig, assumptions
 from arena.defenders.exp_neuron import PAPER, ExpNeuron
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin
 from arena.defenders.smooth_neuron import PAPER, separability_assumption
 
 

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from arena.landscape.neurons import make_neuron
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")

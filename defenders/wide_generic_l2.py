@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions
+from arena.contract import Guarantee, PluginConfig, assumptions
 from arena.defenders.wide_last_layer import check_width, widen_last_hidden
 
 PAPER = ("Liang, Sun, Srikant. Revisiting Landscape Analysis in Deep Neural Networks: Eliminating "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_int
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin, require_int
 
 PAPER = ("Li, Ding, Sun. Over-Parameterized Deep Neural Networks Have No Strict Local Minima For Any "
          "Continuous Activations. arXiv:1812.11039")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arena.game import atomic
+from arena.contract import atomic
 from arena.game.scheduler import Slot
 
 LOG_NAME = "worker.log"

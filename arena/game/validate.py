@@ -96,7 +96,7 @@ def check_run(cfg: Mapping[str, Any]) -> None:
 def check_specs(specs: Iterable[Any]) -> None:
     """Build what each match would build first (plugins, setting, budget, referee); ConfigError if one fails."""
     from arena.data import load_data
-    from arena.game.budget import Budget
+    from arena.contract.budget import Budget
     from arena.game.registry import instantiate_plugin
     from arena.landscape.setting import Setting
     from arena.referee.judge import RefereeConfig

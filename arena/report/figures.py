@@ -16,8 +16,9 @@ import matplotlib.colors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-OUTCOME_COLOURS = {"broken": "#d62728", "out_of_scope": "#ff7f0e", "error": "#7f7f7f", "held": "#2ca02c",
-                   "incompatible": "#c7c7c7"}
+from arena.contract import outcomes  # noqa: E402
+
+OUTCOME_COLOURS = outcomes.COLOURS  # in severity order: the stacking order of the outcome chart
 DPI = 90
 
 

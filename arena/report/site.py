@@ -13,10 +13,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from arena.contract import outcomes
 from arena.game import leaderboard, necessity
 
-OUTCOME_COLOURS = {"broken": "#f4a6a6", "out_of_scope": "#ffd59e", "error": "#d0d0d0", "held": "#b7e4b0",
-                   "incompatible": "#f0f0f0"}
+OUTCOME_COLOURS = outcomes.BACKGROUNDS  # cell backgrounds, in severity order (the legend's order)
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5em auto;max-width:1200px;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:0.8em 0;font-size:0.88em}
@@ -95,7 +95,7 @@ def leaderboard_html(board: dict[str, Any], results: dict[str, dict[str, Any]]) 
                 tds.append("<td></td>")
                 continue
             counts = Counter(c["outcome"] for c in cells)
-            top = next((o for o in leaderboard.SEVERITY if counts[o]), cells[0]["outcome"])
+            top = next((o for o in outcomes.NAMES if counts[o]), cells[0]["outcome"])
             links = []
             for c in cells:
                 mid = Path(c["match_dir"]).name

@@ -8,9 +8,9 @@ from typing import Any
 import torch
 import yaml
 
-from arena.game.budget import Budget
+from arena.contract.budget import Budget
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee
+from arena.contract.protocols import Guarantee
 
 #: the ``smoke`` budget (conf/budget/smoke.yaml): enough for every shipped attacker, fast in tests
 SMOKE = Budget(restarts=8, steps=300, datasets=1, seconds=None, max_claims=1)

@@ -15,7 +15,7 @@ import dataclasses
 import json
 from typing import Any, ClassVar
 
-from arena.game.budget import Budget
+from arena.contract.budget import Budget
 from arena.testing import checks
 from arena.testing.cases import SMOKE, Case, attack_cases, base_settings
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 from scipy.optimize import minimize_scalar
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import load_claim, save_claim
 from arena.landscape.losses import make_loss
 from arena.landscape.setting import Setting

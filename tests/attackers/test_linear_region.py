@@ -8,7 +8,7 @@ import torch
 import yaml
 from scipy.optimize import minimize
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.losses import make_loss
 from arena.referee.judge import judge
 from arena.landscape.setting import Setting
