@@ -31,14 +31,12 @@ import numpy as np
 import torch
 
 from arena.assumptions import linear_separability
-from arena.contract import Budget
 from arena.claims import Claim
+from arena.contract import Budget, Guarantee, PluginConfig, ensure_applies, require_number
+from arena.contract.datasets import pad
+from arena.landscape.constant_fit import closed_form, constant_fit, constant_fit_slope, constant_fit_value
 from arena.landscape.setting import Params, Setting
-from arena.contract import ensure_applies, require_number
-from arena.attackers.all_dead import closed_form, pad
-from arena.attackers.dead_relu import constant_fit, constant_fit_slope, constant_fit_value
-from arena.attackers.linear_region import fit_output_layer
-from arena.contract import Guarantee, PluginConfig
+from arena.search.output_fit import fit_output_layer
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")
@@ -168,7 +166,7 @@ def trap_point(setting: Setting, X: torch.Tensor, y: torch.Tensor, rng: np.rando
 def v_witness(setting: Setting, X: torch.Tensor, y: torch.Tensor, steepness: float) -> Params:
     """M >= 2: σ(s x₁), σ(−s x₁) with positive output weights (a V); M = 1: the step σ(2s x₁ − s).
 
-    The last layer is fit to the features (:func:`arena.attackers.linear_region.fit_output_layer`).
+    The last layer is fit to the features (:func:`arena.search.output_fit.fit_output_layer`).
     """
     params = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
     if setting.mlp.hidden[0] >= 2:

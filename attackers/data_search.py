@@ -24,8 +24,8 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from arena.attackers.dead_relu import separable_dataset
 from arena.claims import Claim
+from arena.contract.datasets import separable_dataset
 from arena.contract import Budget
 from arena.landscape.setting import Setting
 from arena.contract import Guarantee, PluginConfig, ensure_applies, require_int, require_number

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 from arena.assumptions import linear_separability
-from arena.attackers.dead_relu import constant_fit
 from arena.claims import Claim
+from arena.landscape.constant_fit import constant_fit
 from arena.engine.population import polish_lbfgs, train_population
 from arena.contract import Budget
 from arena.landscape.setting import Params, Setting

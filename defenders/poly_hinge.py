@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from arena.landscape.setting import Setting
 from arena.contract import Guarantee, PluginConfig, require_builtin
-from arena.defenders.smooth_neuron import d1_guarantee
+from arena.contract.guarantees import d1_guarantee
 
 
 @dataclass(frozen=True)
