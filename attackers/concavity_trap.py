@@ -110,12 +110,11 @@ class ConcavityTrap(PluginConfig):
         X = torch.as_tensor(pad(DATA_X, setting.mlp.input_dim))
         y = torch.as_tensor(DATA_Y)
         params, info = trap_point(setting, X, y, rng, bias_range=self.bias_range)
-        witness = v_witness(setting, X, y, self.steepness)
-        info["witness_loss"] = float(setting.empirical_loss(witness, X, y))
-        info["witness_train_error"] = float(setting.train_error(witness, X, y))
-        info["witness_output_weights"] = witness["layers.1.weight"].flatten().tolist()
-        if not info["witness_loss"] < info["loss"]:
-            witness = None
+        best = v_witness(setting, X, y, self.steepness)
+        info["witness_loss"] = float(setting.empirical_loss(best, X, y))
+        info["witness_train_error"] = float(setting.train_error(best, X, y))
+        info["witness_output_weights"] = best["layers.1.weight"].flatten().tolist()
+        witness = best if info["witness_loss"] < info["loss"] else None
         sep = linear_separability(X, y)
         info["linearly_separable"] = sep.holds  # False: the point of this attack
         info["separability_evidence"] = sep.evidence

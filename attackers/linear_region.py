@@ -125,11 +125,10 @@ class LinearRegion(PluginConfig):
         X, y, u, c = notes_data(setting.mlp.input_dim)
         Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
         params, info = linear_region_point(setting, Xt, yt, rng, offset=self.offset)
-        witness = kink_witness(setting, Xt, yt, torch.as_tensor(u), c, offset=self.offset)
-        info["witness_loss"] = float(setting.empirical_loss(witness, Xt, yt))
-        info["witness_train_error"] = float(setting.train_error(witness, Xt, yt))
-        if not info["witness_loss"] < info["loss"]:
-            witness = None
+        best = kink_witness(setting, Xt, yt, torch.as_tensor(u), c, offset=self.offset)
+        info["witness_loss"] = float(setting.empirical_loss(best, Xt, yt))
+        info["witness_train_error"] = float(setting.train_error(best, Xt, yt))
+        witness = best if info["witness_loss"] < info["loss"] else None
         info["linearly_separable"] = linear_separability(X, y).holds
         notes = (f"A6a linear region (Yun, Sra, Jadbabaie 2019, docs/catalogue.md §5): every pre-activation >= "
                  f"{info['min_preactivation']:.3g} inside the affine piece of {setting.neuron.name}, last layer = best "
@@ -160,6 +159,8 @@ def linear_region_point(setting: Setting, X: torch.Tensor, y: torch.Tensor, rng:
     beta, beta0 = coef[:-1], float(coef[-1])
     target = A @ coef  # the affine fit's outputs on the data
     thr = affine_threshold(setting)
+    if thr is None:
+        raise ValueError(f"neuron {setting.neuron.name} has no affine piece to pin the units in")
     identity_layout = len(m.hidden) == 1 and m.hidden[0] >= d
     params = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
     h = X
@@ -222,6 +223,8 @@ def kink_witness(setting: Setting, X: torch.Tensor, y: torch.Tensor, u: torch.Te
         params["layers.0.weight"][1] = -u
         params["layers.0.bias"][1] = -c
     thr = affine_threshold(setting)
+    if thr is None:
+        raise ValueError(f"neuron {setting.neuron.name} has no affine piece to pin the units in")
     h = setting.neuron(setting.preactivations(params, X)["layers.0"])
     for i in range(1, len(m.hidden)):
         W = params[f"layers.{i}.weight"]

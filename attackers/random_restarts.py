@@ -28,7 +28,7 @@ from arena.data import Dataset
 from arena.engine.lightning import fit_population
 from arena.engine.population import PopulationResult, polish_lbfgs, train_population
 from arena.landscape.setting import Setting
-from arena.contract.datasets import separable_dataset
+from arena.contract.datasets import input_dim_of, separable_dataset
 from arena.contract import Budget, Guarantee, PluginConfig, require_int, require_number
 from arena.search import basins
 
@@ -78,7 +78,7 @@ class RandomRestarts(PluginConfig):
         found: list[tuple[float, Claim]] = []
         for dataset in range(budget.datasets if data is None else 1):
             if data is None:
-                Xn, yn, _, _ = separable_dataset(self.n, setting.input_dim, rng)
+                Xn, yn, _, _ = separable_dataset(self.n, input_dim_of(setting, self.name), rng)
                 X = torch.tensor(Xn, dtype=torch.float64)
                 y = torch.tensor(yn, dtype=torch.float64)
             else:

@@ -154,6 +154,8 @@ def plateau_point(setting: Setting, X: torch.Tensor, y: torch.Tensor, t0: float,
     n_pos, n_neg = int((y > 0).sum()), int((y < 0).sum())
     c_star = constant_fit(loss, n_pos, n_neg)
     t = choose_t0(setting, t0)
+    if t is None:
+        raise ValueError(f"neuron {setting.neuron.name} has σ'' ≈ 0 everywhere: no plateau to place")
     curvature = float(second_derivative(setting, torch.tensor([t]))[0])
     m = torch.tensor(c_star, dtype=torch.float64, requires_grad=True)
     r = torch.stack([torch.autograd.grad(loss(yi * m), m)[0] for yi in y]).detach()  # r_i = ∂ℓ(y_i f)/∂f

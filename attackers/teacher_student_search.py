@@ -14,7 +14,7 @@ Run: ``python -m arena attacker=teacher_student_search defender=none setting=tea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 
@@ -41,7 +41,8 @@ class TeacherStudentSearch(PluginConfig):
             require_number("attacker teacher_student_search", key, getattr(self, key))
 
     def applies_to(self, setting, guarantee: Guarantee | None) -> tuple[bool, str]:
-        if getattr(setting, "to_config", lambda: {})().get("task") != "teacher_student":
+        cfg: dict[str, Any] = getattr(setting, "to_config", dict)()
+        if cfg.get("task") != "teacher_student":
             return False, "needs the teacher-student population task (task: teacher_student)"
         return True, ""
 

@@ -4,12 +4,22 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 NOTES_X = np.array([[-1.0], [0.0], [0.5], [2.0]])  # docs/catalogue.md A1: separable at x = -0.5
 
 NOTES_Y = np.array([-1.0, 1.0, 1.0, 1.0])
 
+
+
+def input_dim_of(setting: Any, who: str) -> int:
+    """The setting's input dimension; one line naming the attacker when the network declares none."""
+    d = setting.input_dim
+    if d is None:
+        raise ValueError(f"attacker {who}: the network does not declare input_dim, so no dataset can be generated for it")
+    return int(d)
 
 
 def separable_dataset(n: int, d: int, rng: np.random.Generator, gap: float = 0.1

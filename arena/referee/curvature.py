@@ -32,9 +32,9 @@ def gradient(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor
     g = g_of(v)
     if bool(torch.isfinite(g).all()):
         return g
-    if getattr(setting, "population", False):  # the closed form is exact at parallel units (sin θ = 0)
-        from arena.landscape.teacher_student import population_grad
+    from arena.landscape.teacher_student import TeacherStudentSetting, population_grad
 
+    if isinstance(setting, TeacherStudentSetting):  # the closed form is exact at parallel units (sin θ = 0)
         W = setting.unflatten(v)["W"]
         return population_grad(W.unsqueeze(0), setting.teacher(W.dtype, W.device))[0].reshape(-1)
     gen = torch.Generator().manual_seed(0)

@@ -18,7 +18,7 @@ from arena.plain import plain
 from arena.contract.protocols import KINDS, PROMISES, AssumptionResult, Attacker, Defender, Guarantee
 from arena.testing.cases import Case, small_dataset
 
-_PROTOCOLS = {"attacker": Attacker, "defender": Defender}
+_PROTOCOLS: dict[str, Any] = {"attacker": Attacker, "defender": Defender}
 
 
 def check_protocol(plugin: Any, kind: str) -> None:

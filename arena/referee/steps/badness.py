@@ -114,7 +114,7 @@ def _attach_proof(case: Case, reasons: list[str]) -> None:
     """A ball-arithmetic proof, stated in the claim's own coordinates and sample order."""
     from arena.referee.proofs import attach_proof
 
-    params = case.setting.unflatten(case.canon.to_claim(case.v))
+    params = case.setting.unflatten(case.canon.to_claim(case.point))
     X = case.claim.X.to(device=case.dev, dtype=torch.float64)
     y = case.claim.y.to(device=case.dev, dtype=torch.float64)
     attach_proof(case.ev, reasons, case.setting, params, X, y, case.claim, case.notes.get("search_best"))
