@@ -126,11 +126,10 @@ class _Net:
 
     @property
     def exact_residuals(self) -> list[Fraction]:
-        """The residuals r_i as exact rationals; NotCertified when some margin has no rational derivative."""
-        out = [q for q in self.r if q is not None]
-        if len(out) != len(self.r):
+        """r_i as exact rationals (NotCertified when some margin has none)."""
+        if not self.exact_r:
             raise NotCertified("the loss has no rational derivative at some margin")
-        return out
+        return [q for q in self.r if q is not None]
 
     def unit_terms(self, k: int, r: Sequence[Fraction]) -> tuple[list[Fraction], dict[int, Fraction]]:
         """(G_k, {i: p_i}) of the module docstring, for residuals r (exact or float-as-Fraction)."""
@@ -264,8 +263,7 @@ def decide(model: Model, centre: Sequence[float], X: Any, y: Any) -> KinkResult:
                           "(or a margin sits on its kink)", net.boundary)
     r = net.exact_residuals
     direction = [0.0] * model.num_params
-    notes: list[str] = []
-    undecided: list[str] = []
+    notes, undecided = list[str](), list[str]()
     for idx, g in net.smooth_gradient(r).items():
         direction[idx] = -float(g)
     if any(direction):
