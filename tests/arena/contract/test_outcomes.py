@@ -72,3 +72,24 @@ def test_leaderboard_cell_shows_the_most_telling_outcome():
              {"outcome": "error"}]
     assert cell_text(cells) == "out_of_scope? (realizable) 1/3"
     assert cell_text([{"outcome": "error"}, {"outcome": "incompatible"}]) == "error 1/2"
+
+
+def test_outcome_chart_draws_every_outcome(tmp_path, monkeypatch):
+    """The stacked chart once dropped ``out_of_scope?`` silently: every outcome with matches gets a bar."""
+    pytest.importorskip("matplotlib")
+    import matplotlib.axes
+
+    from arena.report import figures
+
+    drawn = []
+    real = matplotlib.axes.Axes.barh
+
+    def barh(self, *args, **kwargs):
+        drawn.append((kwargs.get("label"), kwargs.get("color")))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "barh", barh)
+    counts = {"d1": {name: 1 for name in outcomes.NAMES}, "d2": {"out_of_scope?": 3}}
+    path = figures.draw_outcomes(counts, tmp_path / "outcomes.png")
+    assert path.exists()
+    assert drawn == [(o.name, o.colour) for o in outcomes.OUTCOMES]
