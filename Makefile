@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all test-repeat lint bench docs clean wheelhouse install-offline
+.PHONY: install run test test-all test-repeat lint typecheck bench docs clean wheelhouse install-offline
 
 $(STAMP): pyproject.toml constraints-cpu.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test-repeat: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check arena attackers defenders
+
+# mypy over arena/, attackers/ and defenders/ ([tool.mypy] in pyproject.toml)
+typecheck: $(STAMP)
+	$(PY) -m mypy
 
 test-all: $(STAMP)
 	WANDB_MODE=offline $(PY) -m pytest -q $(ARGS)

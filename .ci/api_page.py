@@ -25,8 +25,8 @@ PAGE = ROOT / "docs" / "api.md"
 
 # Where the plugin contract lives (Guarantee, PluginConfig, the require_* checks; Budget): a move of
 # these modules is a change of these two lines.
-PROTOCOLS = "arena.protocols"
-BUDGET = "arena.game.budget"
+PROTOCOLS = "arena.contract.protocols"
+BUDGET = "arena.contract.budget"
 # Every module on the page, once, in page order: module -> the members shown (None: mkdocstrings'
 # choice, i.e. the module's docstring and its public members). Section headings are keys of SECTIONS.
 MODULES: dict[str, list[str] | None] = {

@@ -1,6 +1,6 @@
 """The one clock that budget deadlines are read from.
 
-:class:`~arena.game.budget.Budget` (``start_clock``, ``remaining``, ``expired``),
+:class:`~arena.contract.budget.Budget` (``start_clock``, ``remaining``, ``expired``),
 :class:`~arena.engine.limits.Limits` (the engine's deadline checks) and
 :func:`~arena.game.enforce.run_attack` all call :func:`now`, looked up on this module at each call.
 Tests replace it (``monkeypatch.setattr(arena.clock, "now", fake)``) to drive a deadline step by

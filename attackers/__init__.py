@@ -1,1 +1,1 @@
-"""Attacker plugins: one file per attack (the protocol is :class:`arena.protocols.Attacker`)."""
+"""Attacker plugins: one file per attack (the protocol is :class:`arena.contract.Attacker`)."""

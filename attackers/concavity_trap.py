@@ -31,14 +31,12 @@ import numpy as np
 import torch
 
 from arena.assumptions import linear_separability
-from arena.game.budget import Budget
 from arena.claims import Claim
+from arena.contract import Budget, Guarantee, PluginConfig, ensure_applies, require_number
+from arena.contract.datasets import pad
+from arena.landscape.constant_fit import closed_form, constant_fit, constant_fit_slope, constant_fit_value
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies, require_number
-from arena.attackers.all_dead import closed_form, pad
-from arena.attackers.dead_relu import constant_fit, constant_fit_slope, constant_fit_value
-from arena.attackers.linear_region import fit_output_layer
-from arena.protocols import Guarantee, PluginConfig
+from arena.search.output_fit import fit_output_layer
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")
@@ -112,12 +110,11 @@ class ConcavityTrap(PluginConfig):
         X = torch.as_tensor(pad(DATA_X, setting.mlp.input_dim))
         y = torch.as_tensor(DATA_Y)
         params, info = trap_point(setting, X, y, rng, bias_range=self.bias_range)
-        witness = v_witness(setting, X, y, self.steepness)
-        info["witness_loss"] = float(setting.empirical_loss(witness, X, y))
-        info["witness_train_error"] = float(setting.train_error(witness, X, y))
-        info["witness_output_weights"] = witness["layers.1.weight"].flatten().tolist()
-        if not info["witness_loss"] < info["loss"]:
-            witness = None
+        best = v_witness(setting, X, y, self.steepness)
+        info["witness_loss"] = float(setting.empirical_loss(best, X, y))
+        info["witness_train_error"] = float(setting.train_error(best, X, y))
+        info["witness_output_weights"] = best["layers.1.weight"].flatten().tolist()
+        witness = best if info["witness_loss"] < info["loss"] else None
         sep = linear_separability(X, y)
         info["linearly_separable"] = sep.holds  # False: the point of this attack
         info["separability_evidence"] = sep.evidence
@@ -168,7 +165,7 @@ def trap_point(setting: Setting, X: torch.Tensor, y: torch.Tensor, rng: np.rando
 def v_witness(setting: Setting, X: torch.Tensor, y: torch.Tensor, steepness: float) -> Params:
     """M >= 2: σ(s x₁), σ(−s x₁) with positive output weights (a V); M = 1: the step σ(2s x₁ − s).
 
-    The last layer is fit to the features (:func:`arena.attackers.linear_region.fit_output_layer`).
+    The last layer is fit to the features (:func:`arena.search.output_fit.fit_output_layer`).
     """
     params = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
     if setting.mlp.hidden[0] >= 2:

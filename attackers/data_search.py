@@ -24,11 +24,11 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from arena.attackers.dead_relu import separable_dataset
 from arena.claims import Claim
-from arena.game.budget import Budget
+from arena.contract.datasets import input_dim_of, separable_dataset
+from arena.contract import Budget
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, ensure_applies, require_int, require_number
+from arena.contract import Guarantee, PluginConfig, ensure_applies, require_int, require_number
 from arena.search import basins
 from arena.search.data import SearchConfig, search_one
 
@@ -95,7 +95,7 @@ class DataSearch(PluginConfig):
         steps, restarts = cap(budget.steps, self.max_steps), cap(budget.restarts, self.max_restarts)
         found = []
         for dataset in range(cap(budget.datasets, self.max_datasets)):
-            X0, y0, u, c = separable_dataset(self.n, setting.input_dim, rng)
+            X0, y0, u, c = separable_dataset(self.n, input_dim_of(setting, self.name), rng)
             c = 0.0 if origin else c
             out = search_one(setting, X0, y0, u, c, steps, restarts, gen, cfg, report=basins.report)
             loss = float(setting.empirical_loss(out["theta"], out["X"], out["y"]))

@@ -15,9 +15,9 @@ it. Squared loss: β = (−1/9, −1/9), β₀ = −2/9 (f ≡ −1/3 on the dat
 the witness σ(x₂−x₁), σ(x₁−x₂) with output weights −2/(σ(1)+σ(−1)−2σ(0)) reaches zero loss.
 Other input dimensions get the same points (padded with zeros, or their coordinate t = x₂ in 1-D).
 
-Also here: :func:`convex_fit` (the best affine/last-layer fit of a convex margin loss, damped
-Newton in float64) and :func:`fit_output_layer` (a witness's last layer), which the other
-attackers of this package reuse.
+The output-layer fits (:func:`~arena.search.output_fit.convex_fit`, damped Newton in float64, and
+:func:`~arena.search.output_fit.fit_output_layer`, a witness's last layer) live in
+:mod:`arena.search.output_fit`, which other attackers share.
 
 Run: ``python -m arena attacker=linear_region defender=none``
 """
@@ -29,13 +29,11 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from arena.assumptions import linear_separability, scale_to_margin
-from arena.game.budget import Budget
+from arena.assumptions import linear_separability
 from arena.claims import Claim
-from arena.landscape.losses import Loss
+from arena.contract import Budget, Guarantee, PluginConfig, ensure_applies, require_number
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies, require_number
-from arena.protocols import Guarantee, PluginConfig
+from arena.search.output_fit import convex_fit, fit_output_layer
 
 PAPER = ("Yun, Sra, Jadbabaie. Small nonlinearities in activation functions create bad local minima in "
          "neural networks. ICLR 2019, arXiv:1802.03487")
@@ -46,97 +44,6 @@ AFFINE_PIECE = {"relu": 0.0, "leaky_relu": 0.0, "elu": 0.0}
 
 
 # -- convex fits of the output layer ---------------------------------------------------------------
-def convex_fit(loss: Loss, F: torch.Tensor, y: torch.Tensor, *, theta0: torch.Tensor | None = None,
-               max_iter: int = 200, tol: float = 1e-14) -> tuple[torch.Tensor, float, float]:
-    """argmin_θ (1/n) Σ ℓ(y_i F_i·θ) for a convex C¹ margin loss, by damped Newton in float64.
-
-    F: [n, k] features (include a ones column for a bias), y: [n] in {-1, +1}. Steps are the
-    minimum-norm solutions of H s = −g (features may be collinear); Armijo backtracking, gradient
-    steps when Newton stalls. Returns (θ [k], loss, gradient norm); the squared loss is solved by
-    least squares directly. Diverges (and stops at ``max_iter``) when the infimum is not attained.
-    """
-    F = F.to(torch.float64)
-    y = y.to(torch.float64)
-    if loss.name == "squared":
-        theta = torch.linalg.lstsq(F, y.unsqueeze(-1), driver="gelsd").solution.squeeze(-1)
-        return theta, *_value_and_grad_norm(loss, F, y, theta)
-    theta = torch.zeros(F.shape[1], dtype=torch.float64) if theta0 is None else theta0.clone().to(torch.float64)
-
-    def objective(t: torch.Tensor) -> torch.Tensor:
-        return loss(y * (F @ t)).mean()
-
-    for _ in range(max_iter):
-        g = torch.autograd.functional.jacobian(objective, theta)
-        if float(g.norm()) <= tol:
-            break
-        H = torch.autograd.functional.hessian(objective, theta)
-        step = -torch.linalg.pinv(H, hermitian=True, rtol=1e-12) @ g
-        if not float(step @ g) < 0:  # Newton direction useless (flat curvature): plain gradient
-            step = -g
-        value = float(objective(theta))
-        t = 1.0
-        while t > 1e-20:
-            cand = theta + t * step
-            if float(objective(cand)) <= value + 1e-4 * t * float(step @ g):
-                break
-            t *= 0.5
-        else:
-            break
-        theta = cand
-    return theta, *_value_and_grad_norm(loss, F, y, theta)
-
-
-def _value_and_grad_norm(loss: Loss, F: torch.Tensor, y: torch.Tensor, theta: torch.Tensor) -> tuple[float, float]:
-    t = theta.detach().clone().requires_grad_(True)
-    value = loss(y * (F @ t)).mean()
-    (g,) = torch.autograd.grad(value, t)
-    return float(value.detach()), float(g.norm())
-
-
-def witness_margin(loss: Loss) -> float:
-    """Margin a separating witness is scaled to: past the hinge, far out for logistic-like losses."""
-    if loss.hinge_type:
-        return 2.0
-    return 20.0 if loss.monotone else 1.0
-
-
-def fit_output_layer(setting: Setting, params: Params, X: torch.Tensor, y: torch.Tensor) -> Params:
-    """Refit the last layer of a built-in MLP on its own last hidden features (unbatched params).
-
-    Least squares on [h, 1] first; a zero-error fit is then rescaled to :func:`witness_margin`
-    (unless the loss is squared, for which least squares is already optimal); otherwise the convex
-    fit of the loss is used when it is lower. X: [n, d], y: [n].
-    """
-    m = setting.mlp
-    last = len(m.hidden)
-    if last == 0:
-        raise ValueError("network has no hidden layer")
-    h = setting.neuron(setting.preactivations(params, X)[f"layers.{last - 1}"])
-    F = torch.cat([h, torch.ones(len(y), 1, dtype=torch.float64)], dim=1)
-    sol = torch.linalg.lstsq(F, y.unsqueeze(-1).to(torch.float64), driver="gelsd").solution.squeeze(-1)
-    out = _with_last_layer(setting, params, sol)
-    loss = setting.loss_fn
-    if loss.name == "squared":
-        return out
-    if float(setting.train_error(out, X, y)) == 0:
-        scaled = scale_to_margin(setting, out, X, y, witness_margin(loss))
-        if scaled is not None:
-            return scaled
-    theta, _, _ = convex_fit(loss, F, y, theta0=sol, max_iter=100)
-    fitted = _with_last_layer(setting, params, theta)
-    if float(setting.empirical_loss(fitted, X, y)) < float(setting.empirical_loss(out, X, y)):
-        return fitted
-    return out
-
-
-def _with_last_layer(setting: Setting, params: Params, theta: torch.Tensor) -> Params:
-    last = len(setting.mlp.hidden)
-    out = {k: v.clone() for k, v in params.items()}
-    out[f"layers.{last}.weight"] = theta[:-1].reshape(1, -1).clone()
-    out[f"layers.{last}.bias"] = theta[-1:].clone()
-    return out
-
-
 # -- data ------------------------------------------------------------------------------------------
 def notes_data(d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """docs/catalogue.md A6a's points in R^d: X [3, d], y [3], and (u [d], c) with u·x + c = (−1, 1, 0) on them.
@@ -218,11 +125,10 @@ class LinearRegion(PluginConfig):
         X, y, u, c = notes_data(setting.mlp.input_dim)
         Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
         params, info = linear_region_point(setting, Xt, yt, rng, offset=self.offset)
-        witness = kink_witness(setting, Xt, yt, torch.as_tensor(u), c, offset=self.offset)
-        info["witness_loss"] = float(setting.empirical_loss(witness, Xt, yt))
-        info["witness_train_error"] = float(setting.train_error(witness, Xt, yt))
-        if not info["witness_loss"] < info["loss"]:
-            witness = None
+        best = kink_witness(setting, Xt, yt, torch.as_tensor(u), c, offset=self.offset)
+        info["witness_loss"] = float(setting.empirical_loss(best, Xt, yt))
+        info["witness_train_error"] = float(setting.train_error(best, Xt, yt))
+        witness = best if info["witness_loss"] < info["loss"] else None
         info["linearly_separable"] = linear_separability(X, y).holds
         notes = (f"A6a linear region (Yun, Sra, Jadbabaie 2019, docs/catalogue.md §5): every pre-activation >= "
                  f"{info['min_preactivation']:.3g} inside the affine piece of {setting.neuron.name}, last layer = best "
@@ -253,6 +159,8 @@ def linear_region_point(setting: Setting, X: torch.Tensor, y: torch.Tensor, rng:
     beta, beta0 = coef[:-1], float(coef[-1])
     target = A @ coef  # the affine fit's outputs on the data
     thr = affine_threshold(setting)
+    if thr is None:
+        raise ValueError(f"neuron {setting.neuron.name} has no affine piece to pin the units in")
     identity_layout = len(m.hidden) == 1 and m.hidden[0] >= d
     params = {k: torch.zeros(s, dtype=torch.float64) for k, s in setting.param_shapes.items()}
     h = X
@@ -315,6 +223,8 @@ def kink_witness(setting: Setting, X: torch.Tensor, y: torch.Tensor, u: torch.Te
         params["layers.0.weight"][1] = -u
         params["layers.0.bias"][1] = -c
     thr = affine_threshold(setting)
+    if thr is None:
+        raise ValueError(f"neuron {setting.neuron.name} has no affine piece to pin the units in")
     h = setting.neuron(setting.preactivations(params, X)["layers.0"])
     for i in range(1, len(m.hidden)):
         W = params[f"layers.{i}.weight"]

@@ -21,12 +21,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from arena.game.budget import Budget
 from arena.claims import Claim
+from arena.contract import Budget, Guarantee, PluginConfig, ensure_applies, require_number
+from arena.contract.datasets import pad
 from arena.landscape.setting import Setting
-from arena.attackers.all_dead import all_dead_claim, pad, why_not_all_dead
-from arena.protocols import ensure_applies, require_number
-from arena.protocols import Guarantee, PluginConfig
+from arena.search.dead_units import all_dead_claim, why_not_all_dead
 
 LOSSES = ("logistic", "exponential")
 DATA_X = np.array([[-1.0], [1.0], [2.0]])

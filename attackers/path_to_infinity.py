@@ -26,10 +26,10 @@ from typing import ClassVar
 
 import torch
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import Claim
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import Guarantee, PluginConfig
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,13 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from arena.game.budget import Budget
 from arena.claims import Claim
 from arena.data import Dataset
 from arena.engine.lightning import fit_population
 from arena.engine.population import PopulationResult, polish_lbfgs, train_population
 from arena.landscape.setting import Setting
-from arena.attackers.dead_relu import separable_dataset
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract.datasets import input_dim_of, separable_dataset
+from arena.contract import Budget, Guarantee, PluginConfig, require_int, require_number
 from arena.search import basins
 
 
@@ -58,12 +57,13 @@ class RandomRestarts(PluginConfig):
     lightning_above: int = 1_000_000
 
     def __post_init__(self) -> None:
-        if self.n < 4:
-            raise ValueError(f"random_restarts.n must be >= 4, got {self.n}")
-        if not self.lr > 0:
-            raise ValueError(f"random_restarts.lr must be > 0, got {self.lr}")
-        if not self.init_scales or any(s <= 0 for s in self.init_scales):
-            raise ValueError(f"random_restarts.init_scales must be positive numbers, got {self.init_scales}")
+        who = "attacker random_restarts"
+        require_int(who, "n", self.n, at_least=4)
+        require_number(who, "lr", self.lr)
+        if not self.init_scales or isinstance(self.init_scales, str):
+            raise ValueError(f"{who}: init_scales must be a non-empty list of numbers > 0, got {self.init_scales!r}")
+        for scale in self.init_scales:
+            require_number(who, "each of init_scales", scale)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None) -> tuple[bool, str]:
         if setting.input_dim is None:
@@ -78,7 +78,7 @@ class RandomRestarts(PluginConfig):
         found: list[tuple[float, Claim]] = []
         for dataset in range(budget.datasets if data is None else 1):
             if data is None:
-                Xn, yn, _, _ = separable_dataset(self.n, setting.input_dim, rng)
+                Xn, yn, _, _ = separable_dataset(self.n, input_dim_of(setting, self.name), rng)
                 X = torch.tensor(Xn, dtype=torch.float64)
                 y = torch.tensor(yn, dtype=torch.float64)
             else:

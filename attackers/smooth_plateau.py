@@ -25,12 +25,12 @@ import numpy as np
 import torch
 
 from arena.assumptions import linear_separability
-from arena.attackers.dead_relu import constant_fit
 from arena.claims import Claim
+from arena.landscape.constant_fit import constant_fit
 from arena.engine.population import polish_lbfgs, train_population
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Params, Setting
-from arena.protocols import Guarantee, PluginConfig, ensure_applies, require_int, require_number
+from arena.contract import Guarantee, PluginConfig, ensure_applies, require_int, require_number
 from arena.search import basins
 
 PAPER = ("Ding, Li, Sun. Sub-Optimal Local Minima Exist for Neural Networks with Almost All Non-Linear "
@@ -154,6 +154,8 @@ def plateau_point(setting: Setting, X: torch.Tensor, y: torch.Tensor, t0: float,
     n_pos, n_neg = int((y > 0).sum()), int((y < 0).sum())
     c_star = constant_fit(loss, n_pos, n_neg)
     t = choose_t0(setting, t0)
+    if t is None:
+        raise ValueError(f"neuron {setting.neuron.name} has σ'' ≈ 0 everywhere: no plateau to place")
     curvature = float(second_derivative(setting, torch.tensor([t]))[0])
     m = torch.tensor(c_star, dtype=torch.float64, requires_grad=True)
     r = torch.stack([torch.autograd.grad(loss(yi * m), m)[0] for yi in y]).detach()  # r_i = ∂ℓ(y_i f)/∂f

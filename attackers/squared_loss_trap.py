@@ -31,11 +31,11 @@ import numpy as np
 import torch
 
 from arena.assumptions import linear_separability
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import Claim
 from arena.landscape.setting import Params, Setting
-from arena.protocols import ensure_applies, require_int
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import ensure_applies, require_int
+from arena.contract import Guarantee, PluginConfig
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")

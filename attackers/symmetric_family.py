@@ -17,13 +17,13 @@ Run: ``python -m arena attacker=symmetric_family setting=teacher_student_k20 def
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 
 from arena.claims import Claim
-from arena.game.budget import Budget
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import Budget
+from arena.contract import Guarantee, PluginConfig
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class SymmetricFamily(PluginConfig):
         object.__setattr__(self, "families", tuple(names))
 
     def applies_to(self, setting, guarantee: Guarantee | None) -> tuple[bool, str]:
-        cfg = getattr(setting, "to_config", lambda: {})()
+        cfg: dict[str, Any] = getattr(setting, "to_config", dict)()
         if cfg.get("task") != "teacher_student":
             return False, "needs the teacher-student population task (task: teacher_student)"
         if not cfg["k"] == cfg["n"] == cfg["d"]:

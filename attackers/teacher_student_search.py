@@ -14,14 +14,14 @@ Run: ``python -m arena attacker=teacher_student_search defender=none setting=tea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 
 from arena.claims import Claim
 from arena.engine.teacher_student import GLOBAL_TOL, MIN_EIG, classify, descend, wilson
-from arena.game.budget import Budget
-from arena.protocols import Guarantee, PluginConfig, require_number
+from arena.contract import Budget
+from arena.contract import Guarantee, PluginConfig, require_number
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class TeacherStudentSearch(PluginConfig):
             require_number("attacker teacher_student_search", key, getattr(self, key))
 
     def applies_to(self, setting, guarantee: Guarantee | None) -> tuple[bool, str]:
-        if getattr(setting, "to_config", lambda: {})().get("task") != "teacher_student":
+        cfg: dict[str, Any] = getattr(setting, "to_config", dict)()
+        if cfg.get("task") != "teacher_student":
             return False, "needs the teacher-student population task (task: teacher_student)"
         return True, ""
 

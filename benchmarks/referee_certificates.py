@@ -24,7 +24,7 @@ from arena.attackers.dead_relu import DeadRelu
 from arena.attackers.linear_region import LinearRegion
 from arena.attackers.logistic_dead import LogisticDead
 from arena.claims import Claim
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Setting
 from arena.referee.proofs import certify, check
 from arena.referee.proofs.balls import NotCertified, precision

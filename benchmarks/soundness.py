@@ -62,7 +62,7 @@ def saddle_chain(depth: int) -> Claim:
 
 def exp_switched_off() -> Claim:
     from arena.attackers.dead_relu import DeadRelu
-    from arena.game.budget import Budget
+    from arena.contract import Budget
     from arena.landscape.setting import Setting
 
     setting = Setting.from_config({"network": {"input_dim": 2, "hidden": [3], "neuron": "relu", "exp_neuron": True},

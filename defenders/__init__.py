@@ -1,1 +1,1 @@
-"""Defender plugins: one file per defense (the protocol is :class:`arena.protocols.Defender`)."""
+"""Defender plugins: one file per defense (the protocol is :class:`arena.contract.Defender`)."""

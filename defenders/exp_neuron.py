@@ -15,18 +15,12 @@ Run: ``python -m arena attacker=path_to_infinity defender=exp_neuron``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from arena.assumptions import regularizer_specs
+from arena.contract import Guarantee, PluginConfig, require_builtin, require_int, require_number
+from arena.contract.guarantees import LIANG_NEURIPS_2018, d2_assumptions
+from arena.landscape.edits import with_exp_neuron
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_int, require_number
-
-PAPER = ("Liang, Sun, Lee, Srikant. Adding One Neuron Can Eliminate All Bad Local Minima. NeurIPS 2018, "
-         "arXiv:1805.08671")
-
-
-def _name(spec: Any) -> str:
-    return spec if isinstance(spec, str) else spec.get("name")
 
 
 @dataclass(frozen=True)
@@ -48,21 +42,14 @@ class ExpNeuron(PluginConfig):
     def defend(self, setting: Setting) -> Setting:
         """Idempotent: an existing exp_neuron_l2 term gets this λ instead of a second copy."""
         require_builtin(setting, self.name)
-        term = {"name": "exp_neuron_l2", "weight": float(self.weight)}
-        regs = [r for r in regularizer_specs(setting.regularizer) if _name(r) != "exp_neuron_l2"]
-        regs = regs + [term]
-        return setting.replace(exp_neuron=True, regularizer=regs[0] if len(regs) == 1 else regs)
+        return with_exp_neuron(setting, self.weight)
 
     def guarantee(self, setting: Setting) -> Guarantee:
         self.defend(setting)  # raises for settings this defense cannot edit
         return Guarantee(
             promise="no_bad_local_min",
-            assumptions=assumptions(
-                "has_exp_neuron", "exp_neuron_regularized", "loss_hinge_type", ("loss_smooth", {"k": 1}),
-                "loss_non_increasing", "inputs_distinct",
-                ("realizable", {"base_network": True, "restarts": self.realizable_restarts,
-                                "steps": self.realizable_steps})),
-            paper=PAPER,
+            assumptions=d2_assumptions(self.realizable_restarts, self.realizable_steps),
+            paper=LIANG_NEURIPS_2018,
             notes=("P2 of docs/catalogue.md: with λ > 0 and distinct inputs every local minimum has a = 0 and "
                    "ℓ'(y_i f(x_i)) = 0 for all i. 'realizable' (by the base network) is the paper's "
                    "assumption for the zero-training-error part; P2 does not need it (without it there "

@@ -14,16 +14,12 @@ Run: ``python -m arena attacker=path_to_infinity defender=exp_neuron_noreg``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from arena.assumptions import regularizer_specs
+from arena.contract import Guarantee, PluginConfig, require_builtin, require_int
+from arena.contract.guarantees import LIANG_NEURIPS_2018, d2_assumptions
+from arena.landscape.edits import swap_term
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, require_builtin
-from arena.defenders.exp_neuron import PAPER, ExpNeuron
-
-
-def _name(spec: Any) -> str:
-    return spec if isinstance(spec, str) else spec.get("name")
 
 
 @dataclass(frozen=True)
@@ -37,21 +33,19 @@ class ExpNeuronNoReg(PluginConfig):
     kind: ClassVar[str] = "combined"
 
     def __post_init__(self) -> None:
-        ExpNeuron(realizable_restarts=self.realizable_restarts, realizable_steps=self.realizable_steps)
+        for key in ("realizable_restarts", "realizable_steps"):
+            require_int(f"defender {self.name}", key, getattr(self, key))
 
     def defend(self, setting: Setting) -> Setting:
         require_builtin(setting, self.name)
-        regs = [r for r in regularizer_specs(setting.regularizer) if _name(r) != "exp_neuron_l2"]
-        return setting.replace(exp_neuron=True, regularizer=regs[0] if len(regs) == 1 else (regs or None))
+        return setting.replace(exp_neuron=True, regularizer=swap_term(setting.regularizer, "exp_neuron_l2"))
 
     def guarantee(self, setting: Setting) -> Guarantee:
         self.defend(setting)  # raises for settings this defense cannot edit
-        d2 = ExpNeuron(realizable_restarts=self.realizable_restarts,
-                       realizable_steps=self.realizable_steps).guarantee(setting)
         return Guarantee(
-            promise=d2.promise,
-            assumptions=d2.assumptions,
-            paper=PAPER,
+            promise="no_bad_local_min",
+            assumptions=d2_assumptions(self.realizable_restarts, self.realizable_steps),
+            paper=LIANG_NEURIPS_2018,
             notes=("D2's promise and assumptions, on a setting with λ = 0: 'exp_neuron_regularized' fails "
                    "by construction (P2 step 1 needs λ > 0 to force a = 0), so any verified bad local "
                    "minimum is out of scope by it: evidence that the regularizer is needed (docs/catalogue.md A13)."),

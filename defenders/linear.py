@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Kawaguchi. Deep Learning without Poor Local Minima. NeurIPS 2016, arXiv:1605.07110; Laurent, "
          "von Brecht. Deep linear networks with arbitrary loss: All local minima are global. ICML 2018, "

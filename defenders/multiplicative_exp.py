@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from arena.assumptions import regularizer_specs
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_int, require_number
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin, require_int, require_number
 
 PAPER = ("Sohl-Dickstein, Kawaguchi. Eliminating all bad Local Minima from Loss Landscapes without even "
          "adding an Extra Unit. 2019, arXiv:1901.03909")

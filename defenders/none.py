@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig
+from arena.contract import Guarantee, PluginConfig
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from arena.contract import Guarantee, PluginConfig, require_builtin
 from arena.landscape.teacher_student import widen
-from arena.protocols import Guarantee, PluginConfig, require_builtin
 
 PAPER = ("Safran, Shamir. Spurious Local Minima are Common in Two-Layer ReLU Neural Networks. ICML 2018, "
          "arXiv:1712.08968")

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, require_builtin
-from arena.defenders.smooth_neuron import d1_guarantee
+from arena.contract import Guarantee, PluginConfig, require_builtin
+from arena.contract.guarantees import d1_guarantee
 
 
 @dataclass(frozen=True)

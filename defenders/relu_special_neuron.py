@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin, require_int, require_number
+from arena.contract.guarantees import LIANG_NEURIPS_2018, d2_assumptions
+from arena.landscape.edits import with_exp_neuron
 from arena.landscape.neurons import make_neuron
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions
-from arena.defenders.exp_neuron import PAPER, ExpNeuron
 
 
 @dataclass(frozen=True)
@@ -35,27 +36,26 @@ class ReluSpecialNeuron(PluginConfig):
     kind: ClassVar[str] = "combined"
 
     def __post_init__(self) -> None:
-        self._d2()  # validates weight and the search sizes
+        require_number(f"defender {self.name}", "weight (λ)", self.weight)
+        for key in ("realizable_restarts", "realizable_steps"):
+            require_int(f"defender {self.name}", key, getattr(self, key))
         try:
             make_neuron(self.special_neuron)
         except (KeyError, ValueError) as exc:
             raise ValueError(f"defender relu_special_neuron: bad special_neuron {self.special_neuron!r}: {exc}") from exc
 
-    def _d2(self) -> ExpNeuron:
-        return ExpNeuron(weight=self.weight, realizable_restarts=self.realizable_restarts,
-                         realizable_steps=self.realizable_steps)
-
     def defend(self, setting: Setting) -> Setting:
         """D2's edit (idempotent, raises for custom networks), then the special neuron swapped."""
-        return self._d2().defend(setting).replace(special_neuron=self.special_neuron)
+        require_builtin(setting, self.name)
+        return with_exp_neuron(setting, self.weight).replace(special_neuron=self.special_neuron)
 
     def guarantee(self, setting: Setting) -> Guarantee:
         self.defend(setting)  # raises for settings this defense cannot edit
-        d2 = self._d2().guarantee(setting)
+        d2 = d2_assumptions(self.realizable_restarts, self.realizable_steps)
         return Guarantee(
-            promise=d2.promise,
-            assumptions=d2.assumptions[:1] + assumptions("special_neuron_exponential") + d2.assumptions[1:],
-            paper=PAPER,
+            promise="no_bad_local_min",
+            assumptions=d2[:1] + assumptions("special_neuron_exponential") + d2[1:],
+            paper=LIANG_NEURIPS_2018,
             notes=(f"D2's promise and assumptions with a {self.special_neuron} special neuron: "
                    "'special_neuron_exponential' fails by construction (P2 step 2 uses the linear "
                    "independence of exponentials), so any verified bad local minimum is out of scope by "

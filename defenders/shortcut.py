@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
-from arena.defenders.smooth_neuron import PAPER, separability_assumption
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.contract.guarantees import LIANG_ICML_2018, separability_assumption
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Shortcut(PluginConfig):
             assumptions=assumptions(
                 "has_linear_shortcut", "loss_hinge_type", ("loss_smooth", {"k": 1}), "loss_non_increasing",
                 separability_assumption(defended)),
-            paper=PAPER,
+            paper=LIANG_ICML_2018,
             notes=("P1 of docs/catalogue.md with the shortcut block σ = identity (σ' = 1 > 0): stationarity in the skip "
                    "weights and the output bias alone forces ℓ'(y_i f(x_i)) = 0 for all i at every local "
                    "minimum, whatever the deep part is. The paper's block uses an increasing strictly convex "

@@ -23,29 +23,8 @@ from typing import Any, ClassVar
 
 from arena.landscape.neurons import make_neuron
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
-
-PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
-         "Classification. ICML 2018, arXiv:1803.00909")
-
-
-def separability_assumption(setting: Setting) -> str:
-    """P1's data assumption: with an output bias (a_0) any hyperplane, without one through the origin."""
-    return "data_linearly_separable" if setting.mlp.bias else "data_linearly_separable_through_origin"
-
-
-def d1_guarantee(defended: Setting, *, loss_k: int = 1, notes: str = "") -> Guarantee:
-    """D1 in the paper's form: neuron increasing + strictly convex, one hidden layer or a shortcut,
-    hinge-type non-increasing C^``loss_k`` loss, linearly separable data."""
-    return Guarantee(
-        promise="no_bad_local_min",
-        assumptions=assumptions(
-            "neuron_increasing", "neuron_strictly_convex", "single_hidden_layer_or_shortcut",
-            "loss_hinge_type", ("loss_smooth", {"k": loss_k}), "loss_non_increasing",
-            separability_assumption(defended)),
-        paper=PAPER,
-        notes=notes,
-    )
+from arena.contract import Guarantee, PluginConfig, require_builtin
+from arena.contract.guarantees import d1_guarantee
 
 
 @dataclass(frozen=True)

@@ -22,17 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from arena.assumptions import regularizer_specs
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin, require_int
+from arena.landscape.edits import swap_term, widen_last_hidden
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions
-from arena.defenders.wide_last_layer import check_width, widen_last_hidden
 
 PAPER = ("Liang, Sun, Srikant. Revisiting Landscape Analysis in Deep Neural Networks: Eliminating "
          "Decreasing Paths to Infinity. SIAM J. Optim. 32(4) 2022, arXiv:1912.13472")
-
-
-def _name(spec: Any) -> str:
-    return spec if isinstance(spec, str) else spec.get("name")
 
 
 @dataclass(frozen=True)
@@ -48,7 +43,7 @@ class WideGenericL2(PluginConfig):
     kind: ClassVar[str] = "combined"
 
     def __post_init__(self) -> None:
-        check_width(self.width, self.name)
+        require_int(f"defender {self.name}", "width", self.width)
         ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (self.low, self.high))
         if not (ok and 0 < self.low <= self.high):
             raise ValueError(f"defender wide_generic_l2: need 0 < low <= high, got low={self.low!r}, high={self.high!r}")
@@ -60,9 +55,9 @@ class WideGenericL2(PluginConfig):
 
     def defend(self, setting: Setting) -> Setting:
         """Idempotent: an existing generic_l2 term is replaced by this one."""
+        require_builtin(setting, self.name)
         wide = widen_last_hidden(setting, self.width, self.name)
-        regs = [r for r in regularizer_specs(wide.regularizer) if _name(r) != "generic_l2"] + [self.term()]
-        return wide.replace(regularizer=regs[0] if len(regs) == 1 else regs)
+        return wide.replace(regularizer=swap_term(wide.regularizer, "generic_l2", self.term()))
 
     def guarantee(self, setting: Setting) -> Guarantee:
         self.defend(setting)  # raises for settings this defense cannot edit

@@ -17,24 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin, require_int
+from arena.landscape.edits import widen_last_hidden
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin, require_int
 
 PAPER = ("Li, Ding, Sun. Over-Parameterized Deep Neural Networks Have No Strict Local Minima For Any "
          "Continuous Activations. arXiv:1812.11039")
-
-
-def check_width(width: object, who: str) -> None:
-    require_int(f"defender {who}", "width", width)
-
-
-def widen_last_hidden(setting: Setting, width: int, who: str) -> Setting:
-    """The setting with its last hidden layer at least ``width`` wide (idempotent)."""
-    require_builtin(setting, who)
-    hidden = list(setting.mlp.hidden)
-    if not hidden:
-        raise ValueError(f"defender {who}: the network has no hidden layer to widen (hidden: [])")
-    return setting.replace(hidden=hidden[:-1] + [max(hidden[-1], width)])
 
 
 @dataclass(frozen=True)
@@ -47,9 +35,10 @@ class WideLastLayer(PluginConfig):
     kind: ClassVar[str] = "architecture"
 
     def __post_init__(self) -> None:
-        check_width(self.width, self.name)
+        require_int(f"defender {self.name}", "width", self.width)
 
     def defend(self, setting: Setting) -> Setting:
+        require_builtin(setting, self.name)
         return widen_last_hidden(setting, self.width, self.name)
 
     def guarantee(self, setting: Setting) -> Guarantee:

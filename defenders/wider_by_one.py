@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee, PluginConfig, require_builtin, require_int
+from arena.contract import Guarantee, PluginConfig, require_builtin, require_int
 
 PAPER = ("Safran, Shamir. Spurious Local Minima are Common in Two-Layer ReLU Neural Networks. ICML 2018, "
          "arXiv:1712.08968")

@@ -96,7 +96,7 @@ def test_find_cycle_finds_one():
 def test_graph_sees_real_edges():
     graph = import_graph()
     assert "arena.landscape.setting" in graph["arena.referee.judge"] or "arena.landscape" in graph["arena.referee.judge"]
-    assert "arena.protocols" in graph["arena.attackers.dead_relu"]
+    assert "arena.contract" in graph["arena.attackers.dead_relu"]
 
 
 def test_no_import_cycle():

@@ -11,7 +11,7 @@ search), :mod:`~arena.assumptions.classes` (neurons, losses), :mod:`~arena.assum
 (structure, regularizers), :mod:`~arena.assumptions.data` (distinct inputs),
 :mod:`~arena.assumptions.registry` (names).
 """
-from arena.assumptions.architecture import regularizer_specs
+from arena.landscape.edits import regularizer_specs
 from arena.assumptions.base import Assumption, AssumptionResult, CheckFn, as_data
 from arena.assumptions.classes import GRID, loss_grid, make_neuron_spec, neuron_grid
 from arena.assumptions.realizability import (affine_witness, output_linear_names, scale_to_margin, search_witness,

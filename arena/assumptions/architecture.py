@@ -5,7 +5,7 @@ structure is opaque, so those checks answer ``holds=None``, unproved.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -41,15 +41,6 @@ def _check_has_exp_neuron(setting: Setting, X: Any, y: Any) -> AssumptionResult:
     if not holds:
         evidence["reason"] = "network has no exponential skip neuron (exp_neuron: false)"
     return AssumptionResult(holds, evidence, proved=True)
-
-
-def regularizer_specs(spec: Any) -> list[Any]:
-    """A setting's ``regularizer`` entry as a list of specs (None -> [])."""
-    if spec is None:
-        return []
-    if isinstance(spec, (str, Mapping)):
-        return [spec]
-    return list(spec)
 
 
 def _check_exp_regularized(setting: Setting, X: Any, y: Any) -> AssumptionResult:

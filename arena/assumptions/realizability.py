@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from arena.assumptions.architecture import regularizer_specs
+from arena.landscape.edits import regularizer_specs
 from arena.assumptions.data import _check_distinct
 from arena.assumptions.separability import _rounding_tol, max_margin_separator
 from arena.assumptions.base import AssumptionResult, _tensors, as_data

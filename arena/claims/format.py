@@ -81,7 +81,7 @@ def save_claim(claim: Claim, path: str | os.PathLike) -> Path:
     """
     from safetensors.torch import save
 
-    from arena.game.atomic import write_bytes, write_text
+    from arena.contract.atomic import write_bytes, write_text
 
     path = Path(path)
     if path.suffix != ".json":

@@ -5,7 +5,9 @@ Each builder returns a :class:`~arena.claims.format.Claim` whose correct verdict
 """
 from __future__ import annotations
 
+import functools
 import math
+import operator
 
 import torch
 
@@ -21,7 +23,8 @@ def _t(values, dtype=f64) -> torch.Tensor:
 def separable_2d(n_pos: int = 5, n_neg: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Points in [-1, 1]², labelled by the sign of x₁ + 0.5 x₂ with a margin of 0.2 (X [n, 2], y [n])."""
     gen = torch.Generator().manual_seed(seed)
-    pos, neg = [], []
+    pos: list[torch.Tensor] = []
+    neg: list[torch.Tensor] = []
     while len(pos) < n_pos or len(neg) < n_neg:
         x = 2 * torch.rand(2, generator=gen, dtype=f64) - 1
         s = float(x[0] + 0.5 * x[1])
@@ -136,7 +139,7 @@ def float32_dead_relu(grad_target: float = 1e-5, seed: int = 0) -> Claim:
             t.requires_grad_(True)
         loss = setting.empirical_loss(params, X32, y32)
         grads = torch.autograd.grad(loss, list(params.values()))
-        norm = float(torch.sqrt(sum((g * g).sum() for g in grads)))
+        norm = float(torch.sqrt(functools.reduce(operator.add, [(g * g).sum() for g in grads])))
         if norm < grad_target:
             break
         with torch.no_grad():

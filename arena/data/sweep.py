@@ -71,6 +71,8 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
     torch.set_num_threads(1)
     t = time.process_time()
     data = load_data(data_cfg)
+    if data is None:
+        raise ValueError(f"data sweep: {data_cfg!r} names no fixed data set")
     X, y = data.tensors()
     setting = Setting.from_config({"network": {"input_dim": data.d, "hidden": [width] * depth, "neuron": neuron},
                                    "loss": node.get("loss", "quadratic_hinge")})
@@ -125,6 +127,8 @@ def _worst_candidate(polished: Any, best: float, grad_tol: float = 1e-6, gap: fl
 def data_assumptions(data_cfg: dict[str, Any]) -> dict[str, Any]:
     """The data assumptions of :data:`DATA_ASSUMPTIONS` on one data set (no network involved)."""
     data = load_data(data_cfg)
+    if data is None:
+        raise ValueError(f"data sweep: {data_cfg!r} names no fixed data set")
     X, y = data.tensors()
     setting = Setting.from_config({"network": {"input_dim": data.d, "hidden": [1], "neuron": "relu"}})
     checks = {}

@@ -103,10 +103,12 @@ class FusedMLP(torch.autograd.Function):
                     torch.addmm(b.reshape(K * fan_out, 1), W2d, Xt, out=z2d)
                 else:
                     torch.mm(W2d, Xt, out=z2d)
-            elif b is not None:
-                torch.baddbmm(b, W, h, out=z)
             else:
-                torch.bmm(W, h, out=z)
+                assert h is not None  # the previous layer's activation
+                if b is not None:
+                    torch.baddbmm(b, W, h, out=z)
+                else:
+                    torch.bmm(W, h, out=z)
             if last:
                 out = z.view(K, n)
             elif plan.relu:

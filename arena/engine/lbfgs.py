@@ -148,6 +148,7 @@ class _LineSearch:
         f_new, g_new = self.objective.value_and_grad(x_new)
         # Only members whose full step promised a decrease near rounding are near a minimum; a
         # failure with a large promised decrease is a kink, where the gradient is no better a guide.
+        assert first_decrease is not None  # max_backtracks >= 1: the loop ran
         near_minimum = pending & (-first_decrease <= 1e3 * noise)
         if bool(near_minimum.any()):
             x_new, f_new, g_new, rescued = self._by_gradient(x, f, g, gnorm, d, t0, noise, near_minimum,

@@ -47,6 +47,9 @@ class PopulationModule(pl.LightningModule):
     ``pl.Trainer(max_steps=...).fit(module)`` is all a long run needs.
     """
 
+    X: torch.Tensor  # buffers (register_buffer in __init__)
+    y: torch.Tensor
+
     def __init__(self, setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[str, torch.Tensor],
                  optimizer: str = "adam", lr: float = 1e-2, momentum: float = 0.0,
                  dtype: torch.dtype | None = None, fused: bool = True, steps_per_epoch: int = 100) -> None:
@@ -183,7 +186,7 @@ def fit_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: M
     result = PopulationResult(setting.unflatten(flat.clone()), loss, grad.norm(dim=-1), int(trainer.global_step),
                               seconds)
     result.extra["trainer"] = trainer
-    if stopper is not None:
+    if stopper is not None and limits is not None:
         limits.record(flat.shape[0], int(trainer.global_step), stopper.stopped)
         if stopper.stopped:
             result.extra["stopped_at_deadline"] = True

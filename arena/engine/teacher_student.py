@@ -353,8 +353,8 @@ def referee_search(setting: Any, cfg: Any, device: Any) -> dict[str, Any]:
     V = setting.teacher()
     res = descend(V, setting.n, max(1, cfg.restarts), steps=max(1, cfg.restart_steps),
                   generator=torch.Generator().manual_seed(cfg.seed))
-    best = int(torch.argmin(res.loss))
+    i_best = int(torch.argmin(res.loss))
     q = torch.quantile(res.loss, torch.tensor([0.0, 0.5, 1.0], dtype=res.loss.dtype)).tolist()
-    return {"best_loss": float(res.loss[best]), "best_train_error": 0.0, "restarts": int(res.loss.numel()),
+    return {"best_loss": float(res.loss[i_best]), "best_train_error": 0.0, "restarts": int(res.loss.numel()),
             "restarts_finite": int(torch.isfinite(res.loss).sum()), "restart_losses_quantiles": q,
-            "best_params": {"W": res.W[best].to(device)}, "method": "Safran-Shamir descent from random starts"}
+            "best_params": {"W": res.W[i_best].to(device)}, "method": "Safran-Shamir descent from random starts"}

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from arena import clock
 from arena.engine import limits as engine_limits
-from arena.game.budget import Budget
+from arena.contract.budget import Budget
 
 
 class BudgetExhausted(BaseException):

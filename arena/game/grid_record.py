@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from arena.game import atomic
+from arena.contract import atomic
 from arena.game.validate import ConfigError
 
 NAME = "grid.json"

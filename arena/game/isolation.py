@@ -33,7 +33,7 @@ from typing import Any
 
 import torch
 
-from arena.game import atomic
+from arena.contract import atomic
 from arena.game.hooks import NO_HOOKS, Hooks, play_match
 from arena.game.match import MatchSpec, versions
 from arena.game.registry import discover

@@ -18,11 +18,9 @@ from typing import Any
 
 from arena.data import table as data_table
 from arena.game import necessity
-from arena.game.atomic import write_json, write_text
+from arena.contract.atomic import write_json, write_text
+from arena.contract import outcomes
 from arena.game.grid_record import result_paths, strays
-
-# The cell shows the most telling outcome among a cell's settings and seeds.
-SEVERITY = ("broken", "out_of_scope", "out_of_scope?", "error", "held", "incompatible")
 
 
 def collect(out_dir: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -92,11 +90,11 @@ def cell_text(cells: list[dict[str, Any]]) -> str:
     if not cells:
         return ""
     counts = Counter(c["outcome"] for c in cells)
-    top = next(o for o in SEVERITY if counts[o])
+    top = next(o for o in outcomes.NAMES if counts[o])  # the most telling outcome among the cell's matches
     text = top
     if top == "broken" and any(c.get("proof") for c in cells if c["outcome"] == top):
         text += " ✓"  # proved: a certificate that `arena verify --check-certificate` re-checks
-    if top in ("out_of_scope", "out_of_scope?"):
+    if top in outcomes.SCOPED_OUT:
         failed = sorted({a for c in cells if c["outcome"] == top for a in c["failed_assumptions"]})
         if failed:
             text += f" ({', '.join(failed)})"
@@ -162,10 +160,6 @@ def render_terminal(board: dict[str, Any], rich: bool | None = None) -> str:
     return "\n".join(out)
 
 
-_RICH_STYLES = {"broken": "bold red", "out_of_scope": "yellow", "error": "magenta", "held": "green",
-                "incompatible": "dim"}
-
-
 def _render_rich(rows: list[list[str]], problems: list[str]) -> str:
     from rich.console import Console  # the optional ``report`` extra (ImportError: plain markdown)
     from rich.markup import escape
@@ -173,7 +167,7 @@ def _render_rich(rows: list[list[str]], problems: list[str]) -> str:
 
     table = Table(*map(escape, rows[0]), title="leaderboard")
     for r in rows[1:]:
-        style = lambda c: _RICH_STYLES.get(c.split(" ")[0], "default")  # noqa: E731
+        style = lambda c: outcomes.STYLES.get(c.split(" ")[0], "default")  # noqa: E731
         table.add_row(escape(r[0]), *(f"[{style(c)}]{escape(c)}[/]" if c else "" for c in r[1:]))
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=True, width=max(80, shutil.get_terminal_size().columns))

@@ -1,6 +1,6 @@
 """One match: defender -> attacker -> referee -> outcome, written to its own folder.
 
-Outcomes (docs/design.md, glossary):
+Outcomes (:mod:`arena.contract.outcomes`, docs/design.md):
 
 * ``broken``: a verified bad local minimum and every assumption of the guarantee holds on its data;
 * ``out_of_scope``: a verified bad local minimum, but an assumption provably fails, or the promise
@@ -34,8 +34,9 @@ from typing import Any, Mapping
 import torch
 
 from arena import __version__
-from arena.game import atomic
-from arena.game.budget import Budget
+from arena.contract import atomic
+from arena.contract import outcomes
+from arena.contract.budget import Budget
 from arena.game.enforce import run_attack
 from arena.claims import Claim, save_claim
 from arena.data import load_data
@@ -45,10 +46,8 @@ from arena.referee.judge import RefereeConfig, Verdict, judge_safely
 from arena.search import basins
 from arena.game.registry import instantiate_plugin
 from arena.landscape.setting import Setting, code_keys
-from arena.protocols import applies as attacker_applies
+from arena.contract.protocols import applies as attacker_applies
 
-OUTCOMES = ("broken", "out_of_scope", "out_of_scope?", "held", "incompatible", "error")
-FINAL = ("broken", "out_of_scope", "out_of_scope?", "held", "incompatible")
 
 
 @dataclass
@@ -101,7 +100,7 @@ def finished_result(match_dir: Path, spec: MatchSpec) -> dict[str, Any] | None:
         result = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return None
-    if result.get("outcome") in FINAL and result.get("config_hash") == spec.config_hash():
+    if result.get("outcome") in outcomes.FINAL and result.get("config_hash") == spec.config_hash():
         return result
     return None
 

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from arena.contract import outcomes
 from arena.game.grid_record import result_paths
 
 PROMISE_ITEMS = {
@@ -46,7 +47,7 @@ def build(out_dir: str | Path) -> list[dict[str, Any]]:
         # only proven failures count; results written before proofs were tracked list them all
         failed = r.get("proven_failures", r.get("failed_assumptions")) or []
         unproven = r.get("unproven_failures") or []
-        if r.get("outcome") == "out_of_scope":
+        if r.get("outcome") == outcomes.OUT_OF_SCOPE:
             entry = {"attacker": r["attacker"], "setting": r["setting"], "seed": r["seed"],
                      "match_dir": str(path.parent), "failed": failed, "unproven": unproven}
             for item in failed:

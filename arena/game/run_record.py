@@ -90,7 +90,7 @@ def describe(cfg: Any, mode: str = "run") -> dict[str, Any]:
 
 
 def write(out_dir: str | Path, cfg: Any, mode: str = "run") -> Path:
-    from arena.game.atomic import write_json
+    from arena.contract.atomic import write_json
 
     return write_json(Path(out_dir) / NAME, describe(cfg, mode))
 

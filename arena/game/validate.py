@@ -17,7 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from arena.game.budget import Budget
+from arena.contract.budget import Budget
 from arena.game.registry import PluginError, discover, instantiate_plugin
 
 GROUPS = ("attacker", "defender", "setting", "data", "budget", "referee", "logger", "launcher", "experiment")

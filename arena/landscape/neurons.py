@@ -130,7 +130,7 @@ def split_spec(spec: Spec, what: str) -> tuple[str, dict[str, Any]]:
     if isinstance(spec, str):
         return spec, {}
     if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
-        params = {}
+        params: dict[str, Any] = {}
         for k, v in spec.items():
             if k == "name":
                 continue

@@ -18,7 +18,9 @@ Every evaluation takes parameters as a dict ``name -> tensor`` with an optional 
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import operator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
@@ -152,9 +154,9 @@ class Setting:
         return self._mlp
 
     @cached_property
-    def neuron(self) -> Neuron | None:
-        """The hidden units' activation (``.name``, its class facts), None for a custom network."""
-        return make_neuron(self._mlp.neuron) if self._mlp else None
+    def neuron(self) -> Neuron:
+        """The built-in MLP's hidden neuron (TypeError for a custom network, as :attr:`mlp`)."""
+        return make_neuron(self.mlp.neuron)
 
     @cached_property
     def loss_fn(self) -> Loss:
@@ -252,7 +254,8 @@ class Setting:
         if not self.regularizers:
             name, t = next(iter(params.items()))
             return torch.zeros(self.batch_shape(params), dtype=t.dtype, device=t.device)
-        return sum(r(params, self.param_shapes) for r in self.regularizers)
+        terms = [r(params, self.param_shapes) for r in self.regularizers]
+        return functools.reduce(operator.add, terms)
 
     def empirical_loss(self, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """L(θ) = data loss + R(θ): [*B] (see :meth:`combine`)."""

@@ -41,12 +41,12 @@ def dead_network(setting: Setting, params: dict[str, torch.Tensor], X: torch.Ten
     c = f[0].detach().clone().requires_grad_(True)
     if not bool((f == f[0]).all()):
         return None
-    (slope,) = torch.autograd.grad(setting.loss_fn(y * c).mean(), c)
-    c, slope = float(c.detach()), float(slope)
+    (g,) = torch.autograd.grad(setting.loss_fn(y * c).mean(), c)
+    constant, slope = float(c.detach()), float(g)
     if abs(slope) > slope_tol:
         return None
     return {"kind": "dead_units", "label": "certificate (exact argument, float64 arithmetic)",
-            "radius": radius, "dead_margin": margin, "constant_output": c, "slope_of_G": slope,
+            "radius": radius, "dead_margin": margin, "constant_output": constant, "slope_of_G": slope,
             "statement": (f"every first-layer unit has pre-activation <= -{margin:.3g} on every sample, so within "
                           f"radius {radius:.3g} the output is one constant c; G(c) = mean loss(y c) is convex with "
-                          f"G'({c:.6g}) = {slope:.2g}: L >= L(θ) on the whole ball")}
+                          f"G'({constant:.6g}) = {slope:.2g}: L >= L(θ) on the whole ball")}

@@ -70,7 +70,7 @@ class RefereeConfig:
         unknown = set(cfg) - names
         if unknown:
             raise ValueError(f"referee: unknown settings {sorted(unknown)}")
-        kw = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in cfg.items()}
+        kw: dict[str, Any] = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in cfg.items()}
         out = cls(**kw)
         for name in ("polish_radius", "eig_tol", "descent_tol", "gap_tol", "grad_tol"):
             if not getattr(out, name) > 0:

@@ -14,7 +14,7 @@ import torch
 from torch.func import grad, hessian, jvp
 
 from arena.landscape.setting import Setting
-from arena.landscape.teacher_student import population_grad
+from arena.landscape.teacher_student import TeacherStudentSetting, population_grad
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 
@@ -34,7 +34,7 @@ def gradient(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor
     g = g_of(v)
     if bool(torch.isfinite(g).all()):
         return g
-    if getattr(setting, "population", False):  # the closed form is exact at parallel units (sin θ = 0)
+    if isinstance(setting, TeacherStudentSetting):  # the closed form is exact at parallel units (sin θ = 0)
         W = setting.unflatten(v)["W"]
         return population_grad(W.unsqueeze(0), setting.teacher(W.dtype, W.device))[0].reshape(-1)
     gen = torch.Generator().manual_seed(0)

@@ -36,7 +36,7 @@ import ast
 import math
 import time
 from dataclasses import asdict
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 
@@ -53,9 +53,9 @@ from arena.landscape.setting import Setting
 
 PATH_ERRORS = (ValueError, RuntimeError, TypeError, OverflowError, RecursionError, ZeroDivisionError)
 
-_FUNCS = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,
+_FUNCS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,
           "tanh": torch.tanh}
-_BINOPS = {ast.Add: torch.add, ast.Sub: torch.sub, ast.Mult: torch.mul, ast.Div: torch.div, ast.Pow: torch.pow}
+_BINOPS: dict[type, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {ast.Add: torch.add, ast.Sub: torch.sub, ast.Mult: torch.mul, ast.Div: torch.div, ast.Pow: torch.pow}
 
 
 def eval_expr(expr: str, t: torch.Tensor) -> torch.Tensor:
@@ -299,6 +299,7 @@ def _decide(ev: dict[str, Any], cfg: RefereeConfig, scale: float) -> tuple[str, 
         return "not_bad", [f"the path reaches loss {end:.6g}, within {needed:.3g} of the best loss {best:.6g}"]
     if limit is None:
         return "inconclusive", ["too few path points with t > 0 in the last decade to estimate the limit"]
+    assert err is not None  # the tail fit sets the limit and its error together
     if long_enough and limit + err - best <= needed:
         return "not_bad", [f"the tail tends to L∞ = {limit:.6g} ± {err:.2g} ({ev['tail_model']} fit), which is "
                            f"the best loss {best:.6g} within the gap tolerance {needed:.3g}"]
@@ -324,13 +325,13 @@ def judge_path(claim: Claim, config: RefereeConfig | Mapping[str, Any] | None = 
     cfg = config if isinstance(config, RefereeConfig) else RefereeConfig.from_mapping(config)
     tol = asdict(cfg)
     setting, problems = validate(claim, cfg, setting)
-    if not problems:
+    if not problems and setting is not None:
         try:
             t, pts, closed = path_points(claim, setting, max_points=cfg.max_path_points)
             problems += _path_problems(t, pts, setting, int(claim.X.shape[0]), cfg)
         except PATH_ERRORS as exc:
             problems.append(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
-    if problems:
+    if problems or setting is None:
         return Verdict("invalid", problems, {}, tol)
     dev = resolve_device(device)
     start = time.perf_counter()

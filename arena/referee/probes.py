@@ -163,10 +163,10 @@ def kink_directions(setting: Setting, params: dict[str, torch.Tensor], X: torch.
                 for r in range(w_next[0]):
                     out[offsets[f"layers.{li + 1}.weight"] + r * w_next[1] + j] = 1.0
                 for m in moves:
-                    for s in (1.0, -1.0):
-                        dirs.append(s * m)
-                        dirs.append(s * m + out)
-                        dirs.append(s * m - out)
+                    for sign in (1.0, -1.0):
+                        dirs.append(sign * m)
+                        dirs.append(sign * m + out)
+                        dirs.append(sign * m - out)
     if not dirs:
         return torch.zeros(0, P, dtype=X.dtype, device=X.device), units
     return torch.stack(dirs), units

@@ -74,7 +74,7 @@ def grid_html(board: dict[str, Any], extras) -> str:
 
     def top(cells: list[dict[str, Any]]) -> str:
         counts = Counter(c["outcome"] for c in cells)
-        return next((o for o in leaderboard.SEVERITY if counts[o]), cells[0]["outcome"])
+        return next((o for o in palette.ORDER if counts[o]), cells[0]["outcome"])
 
     tops = {pair: top(cells) for pair, cells in by_pair.items()}
     only = lambda pairs: all(tops.get(p, HIDDEN) == HIDDEN for p in pairs)  # noqa: E731

@@ -158,11 +158,11 @@ def log_outcomes(run: Any, board: Mapping[str, Any], out_dir: Path) -> None:
     """Outcomes per defender (a table and a bar chart); the HTML report and its chart when drawn."""
     import wandb
 
-    from arena.game.leaderboard import SEVERITY
+    from arena.contract.outcomes import NAMES
 
     rows = [[r["defender"], *(sum(1 for c in board["cells"] if c["defender"] == r["defender"] and c["outcome"] == o)
-                              for o in SEVERITY)] for r in board["ranking"]]
-    table = wandb.Table(columns=["defender", *SEVERITY], data=rows)
+                              for o in NAMES)] for r in board["ranking"]]
+    table = wandb.Table(columns=["defender", *NAMES], data=rows)
     run.log({"outcomes": table,
              "broken_per_defender": wandb.plot.bar(table, "defender", "broken", title="in-scope breaks per defender")})
     report = out_dir / "report"

@@ -187,15 +187,15 @@ def _pool_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
 def pooled(entries: list[Mapping[str, Any] | None]) -> dict[str, Any] | None:
     """Pool several matches' ``bad_basin`` entries (sum of bad and restarts, Wilson interval),
     counting only their populations that are comparable across defenders."""
-    entries = [e.get("comparable") for e in entries if e]
-    entries = [e for e in entries if e and e.get("restarts")]
-    if not entries:
+    comparable = [e.get("comparable") for e in entries if e]
+    kept: list[Mapping[str, Any]] = [e for e in comparable if e and e.get("restarts")]
+    if not kept:
         return None
-    restarts = sum(int(e["restarts"]) for e in entries)
-    bad = sum(int(e.get("bad", round(e["rate"] * e["restarts"]))) for e in entries)
+    restarts = sum(int(e["restarts"]) for e in kept)
+    bad = sum(int(e.get("bad", round(e["rate"] * e["restarts"]))) for e in kept)
     low, high = wilson(bad, restarts)
     return {"rate": bad / restarts, "ci": [low, high], "restarts": restarts, "bad": bad,
-            "distinct": sum(int(e.get("distinct", 0)) for e in entries), "matches": len(entries)}
+            "distinct": sum(int(e.get("distinct", 0)) for e in kept), "matches": len(kept)}
 
 
 def rate_text(entry: Mapping[str, Any] | None) -> str:

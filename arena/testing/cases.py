@@ -6,10 +6,10 @@ from typing import Any
 
 import torch
 
-from arena.game.budget import Budget
+from arena.contract.budget import Budget
 from arena.game.registry import base_settings
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee
+from arena.contract.protocols import Guarantee
 
 #: the ``smoke`` budget (conf/budget/smoke.yaml): enough for every shipped attacker, fast in tests
 SMOKE = Budget(restarts=8, steps=300, datasets=1, seconds=None, max_claims=1)

@@ -12,17 +12,17 @@ from typing import Any
 import torch
 
 from arena.claims import Claim
-from arena.game.budget import Budget
+from arena.contract.budget import Budget
 from arena.landscape.setting import Setting
 from arena.plain import plain
-from arena.protocols import KINDS, PROMISES, AssumptionResult, Attacker, Defender, Guarantee
+from arena.contract.protocols import KINDS, PROMISES, AssumptionResult, Attacker, Defender, Guarantee
 from arena.testing.cases import Case, small_dataset
 
-_PROTOCOLS = {"attacker": Attacker, "defender": Defender}
+_PROTOCOLS: dict[str, Any] = {"attacker": Attacker, "defender": Defender}
 
 
 def check_protocol(plugin: Any, kind: str) -> None:
-    """An instance of the :mod:`arena.protocols` protocol, with a string ``name`` (and a known ``kind``)."""
+    """An instance of the :mod:`arena.contract.protocols` protocol, with a string ``name`` (and a known ``kind``)."""
     assert isinstance(plugin, _PROTOCOLS[kind]), (
         f"{type(plugin).__name__} does not follow the {kind.title()} protocol: it needs "
         + ("name, applies_to, attack and config" if kind == "attacker" else "name, kind, defend, guarantee and config"))
@@ -50,7 +50,7 @@ def check_applies_to(attacker: Any, cases: list[Case]) -> list[Case]:
     """``applies_to`` returns ``(bool, str)``, with a reason when False; returns the cases it applies to."""
     applicable, refusals = [], {}
     for case in cases:
-        from arena.protocols import applies
+        from arena.contract.protocols import applies
 
         answer = applies(attacker, case.setting, case.guarantee)
         assert isinstance(answer, tuple) and len(answer) == 2, f"{case.label}: applies_to must return (bool, str), got {answer!r}"

@@ -59,7 +59,7 @@ from typing import ClassVar
 import torch
 
 from arena.claims import Claim
-from arena.protocols import PluginConfig
+from arena.contract import PluginConfig
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from arena.protocols import Guarantee, PluginConfig, assumptions, require_builtin
+from arena.contract import Guarantee, PluginConfig, assumptions, require_builtin
 
 PAPER = ("Liang, Sun, Li, Srikant. Understanding the Loss Surface of Neural Networks for Binary "
          "Classification. ICML 2018, arXiv:1803.00909")

@@ -15,7 +15,7 @@ import dataclasses
 import json
 from typing import Any, ClassVar
 
-from arena.game.budget import Budget
+from arena.contract.budget import Budget
 from arena.game.enforce import run_attack
 from arena.testing import checks
 from arena.testing.cases import SMOKE, Case, attack_cases, base_settings
@@ -53,7 +53,7 @@ def check_entry_point(kind: str, name: str, plugin: Any) -> None:
         nodes.append(yaml.safe_load(text))
     for node in nodes:
         built = instantiate_plugin(kind, node)
-        assert type(built) is type(plugin) and built.name == name, f"{kind} config {node} builds {built!r}"
+        assert type(built) is type(plugin) and getattr(built, "name", None) == name, f"{kind} config {node} builds {built!r}"
 
 
 class _Conformance:

@@ -67,7 +67,7 @@ def fourth_order_escape() -> Claim:
     """A dead-ReLU minimum with the exponential neuron of Liang et al. switched off (a = 0): the
     escape turns the neuron first and pays later, ΔL ~ −r⁴."""
     from arena.attackers.dead_relu import DeadRelu
-    from arena.game.budget import Budget
+    from arena.contract import Budget
     from arena.landscape.setting import Setting
 
     setting = Setting.from_config({"network": {"input_dim": 2, "hidden": [4], "neuron": "relu", "exp_neuron": True},

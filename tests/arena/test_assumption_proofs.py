@@ -11,7 +11,7 @@ from arena.claims import zoo
 from arena.game import necessity
 from arena.game.match import MatchSpec, check_assumptions, run_match
 from arena.landscape.setting import Setting
-from arena.protocols import Guarantee
+from arena.contract import Guarantee
 
 F64 = torch.float64
 XOR_X = torch.tensor([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]], dtype=F64)

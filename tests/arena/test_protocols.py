@@ -6,7 +6,7 @@ import pytest
 from arena.attackers.data_search import DataSearch
 from arena.attackers.smooth_plateau import SmoothPlateau
 from arena.defenders.exp_neuron import ExpNeuron
-from arena.protocols import require_int, require_number
+from arena.contract import require_int, require_number
 
 
 def test_require_number():

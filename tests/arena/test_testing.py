@@ -10,7 +10,7 @@ import torch
 
 from arena.attackers.all_dead import AllDead
 from arena.defenders.softplus import Softplus
-from arena.protocols import PluginConfig
+from arena.contract import PluginConfig
 from arena.testing import AttackerConformance, check_attacker, check_defender
 
 

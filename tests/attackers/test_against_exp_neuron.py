@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.referee.judge import judge
 from arena.landscape.setting import Setting
 from arena.attackers.all_dead import AllDead

@@ -9,11 +9,12 @@ import pytest
 import torch
 import yaml
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.referee.judge import judge
 from arena.landscape.setting import Setting
-from arena.attackers.all_dead import AllDead, closed_form
-from arena.attackers.dead_relu import NOTES_X, NOTES_Y
+from arena.attackers.all_dead import AllDead
+from arena.landscape.constant_fit import closed_form
+from arena.contract.datasets import NOTES_X, NOTES_Y
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "attacker" / "all_dead.yaml"
 

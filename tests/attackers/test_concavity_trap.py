@@ -7,7 +7,7 @@ import pytest
 import torch
 import yaml
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.referee.judge import judge
 from arena.landscape.setting import Setting
 from arena.attackers.concavity_trap import ConcavityTrap

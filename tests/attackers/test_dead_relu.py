@@ -9,11 +9,13 @@ import pytest
 import torch
 from scipy.optimize import minimize_scalar
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import load_claim, save_claim
 from arena.landscape.losses import make_loss
 from arena.landscape.setting import Setting
-from arena.attackers.dead_relu import NOTES_X, NOTES_Y, DeadRelu, constant_fit, constant_fit_value, separable_dataset
+from arena.attackers.dead_relu import DeadRelu
+from arena.contract.datasets import NOTES_X, NOTES_Y, separable_dataset
+from arena.landscape.constant_fit import constant_fit, constant_fit_value
 
 X1 = torch.tensor(NOTES_X)
 Y1 = torch.tensor(NOTES_Y)

@@ -8,11 +8,12 @@ import torch
 import yaml
 from scipy.optimize import minimize
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.losses import make_loss
 from arena.referee.judge import judge
 from arena.landscape.setting import Setting
-from arena.attackers.linear_region import LinearRegion, convex_fit
+from arena.attackers.linear_region import LinearRegion
+from arena.search.output_fit import convex_fit
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "attacker" / "linear_region.yaml"
 LEAKY = {"name": "leaky_relu", "slope": 0.1}

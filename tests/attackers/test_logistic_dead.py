@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.referee.judge import judge
 from arena.landscape.setting import Setting
 from arena.attackers.logistic_dead import LogisticDead

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from arena.claims import zoo
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.claims import load_claim, save_claim
 from arena.referee.paths import eval_expr, path_points
 from arena.referee.judge import judge_safely

@@ -7,7 +7,7 @@ import torch
 
 from arena.attackers.smooth_plateau import SmoothPlateau, choose_t0, plateau_point
 from arena.engine.population import train_population
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Setting
 from arena.referee.judge import judge
 

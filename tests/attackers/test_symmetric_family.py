@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from arena.attackers.symmetric_family import SymmetricFamily
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Setting
 from arena.referee.judge import judge
 from arena.referee.proofs import check

@@ -11,7 +11,7 @@ from arena.attackers.teacher_student_search import TeacherStudentSearch
 from arena.claims import load_claim, save_claim
 from arena.defenders.overparameterize import OverparamDouble, OverparamPlus1, OverparamPlus2
 from arena.engine.teacher_student import descend, wilson
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.game.match import MatchSpec, run_match
 from arena.game.sweep import COLUMNS, run_cell, run_sweep
 from arena.landscape.setting import Setting

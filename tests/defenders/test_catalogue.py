@@ -15,7 +15,7 @@ import yaml
 from hydra.utils import instantiate
 
 from arena.landscape.setting import Setting
-from arena.protocols import Defender
+from arena.contract import Defender
 from arena.defenders.exp_neuron import ExpNeuron
 from arena.defenders.exp_neuron_noreg import ExpNeuronNoReg
 from arena.defenders.linear import Linear

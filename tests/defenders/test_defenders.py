@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from hydra.utils import instantiate
 
-from arena.protocols import Attacker
+from arena.contract import Attacker
 from arena.attackers.dead_relu import DeadRelu
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Setting
-from arena.protocols import Defender, Guarantee, assumptions
+from arena.contract import Defender, Guarantee, assumptions
 from arena.defenders.exp_neuron import ExpNeuron
 from arena.defenders.none import NoDefense
 from arena.defenders.softplus import Softplus

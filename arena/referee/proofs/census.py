@@ -40,7 +40,8 @@ def check_hit_rates(data: Mapping[str, Any]) -> tuple[bool, list[str]]:
     ok means every minimum stored as proved re-checks; minima stored with ``proof: false`` are
     listed (with their reason) and do not fail the check; a file with no proved minimum fails.
     """
-    ok, lines, proved, total = True, [], 0, 0
+    lines: list[str] = []
+    ok, proved, total = True, 0, 0
     for cell in data["cells"]:
         try:
             row, census = cell.get("row", {}), cell.get("census", {})

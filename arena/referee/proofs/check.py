@@ -55,6 +55,7 @@ def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[
     if kind == "strict_minimum":
         loss, grad, _ = one_hidden_derivatives(model, at, Xa, ya, hessian=False)
         _, _, hess = one_hidden_derivatives(model, over, Xa, ya)
+        assert hess is not None  # asked for (hessian=True is the default)
         return Derivation(kind, strict_minimum(loss, grad, hess, r), list(range(model.num_params)),
                           "all coordinates")
     if kind == "convex_in_outputs":
@@ -83,7 +84,7 @@ def kinds_for(setting: Setting) -> tuple[str, ...]:
     if m.hidden and (name in PIECEWISE_LINEAR or dead_is_zero(name, setting.neuron.params)):
         return ("convex_in_outputs", "constant_fit")
     if len(m.hidden) == 1 and name in CONVEX_NEURONS:
-        first = ("concave_outputs",)
+        first: tuple[str, ...] = ("concave_outputs",)
     else:
         first = ()
     if setting.num_params > MAX_STRICT_PARAMS:

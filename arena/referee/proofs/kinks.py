@@ -115,7 +115,7 @@ class _Net:
                   for a, row in zip(act, self.X)]
         name, p = model.loss
         n = len(self.y)
-        self.r = []
+        self.r: list[Fraction | None] = []
         for yi, fi in zip(self.y, self.F):
             dl = _loss_derivative(name, p, yi * fi)
             self.r.append(None if dl is None else dl * yi / n)
@@ -125,6 +125,13 @@ class _Net:
     @property
     def exact_r(self) -> bool:
         return all(r is not None for r in self.r)
+
+    @property
+    def exact_residuals(self) -> list[Fraction]:
+        """r_i as exact rationals (NotCertified when some margin has none)."""
+        if not self.exact_r:
+            raise NotCertified("the loss has no rational derivative at some margin")
+        return [q for q in self.r if q is not None]
 
     def unit_terms(self, k: int, r: Sequence[Fraction]) -> tuple[list[Fraction], dict[int, Fraction]]:
         """(G_k, {i: p_i}) of the module docstring, for residuals r (exact or float-as-Fraction)."""
@@ -256,23 +263,24 @@ def decide(model: Model, centre: Sequence[float], X: Any, y: Any) -> KinkResult:
     if not net.exact_r:
         return KinkResult("undecided", f"the loss {model.loss[0]!r} has no rational derivative at these margins "
                           "(or a margin sits on its kink)", net.boundary)
-    r = net.r
+    r = net.exact_residuals
     direction = [0.0] * model.num_params
-    notes, undecided = [], []
+    notes, undecided = list[str](), list[str]()
     for idx, g in net.smooth_gradient(r).items():
         direction[idx] = -float(g)
     if any(direction):
         notes.append("a smooth partial derivative (output weights, bias, skip) is not 0")
     for k in range(len(net.v)):
         if net.v[k] == 0:
-            ok, why = _zero_unit(net, k, r)
-            (notes if ok else undecided).append(why)
+            zero_ok, why = _zero_unit(net, k, r)
+            (notes if zero_ok else undecided).append(why)
             continue
         ok, dirn, why = unit_test(net, k, r)
         notes.append(why)
         if ok is None:
             undecided.append(why)
         elif ok is False:
+            assert dirn is not None  # a failed unit test comes with its descent direction
             for c, val in zip(net.unit_coords(k), dirn):
                 direction[c] = val
     if any(direction):
@@ -312,7 +320,7 @@ def _exact_loss(net: _Net) -> Fraction:
 def directional_derivative(net: _Net, direction: Sequence[float]) -> Fraction:
     """The one-sided derivative of L at θ along ``direction`` (exact, for units with v_k ≠ 0 or Δu_k = 0)."""
     eta = [_q(v) for v in direction]
-    r = net.r
+    r = net.exact_residuals
     total = sum((g * eta[idx] for idx, g in net.smooth_gradient(r).items()), Fraction(0))
     for k in range(len(net.v)):
         du = [eta[c] for c in net.unit_coords(k)]
@@ -367,12 +375,14 @@ def certify(setting: Any, params: Any, X: Any, y: Any, witnesses: Sequence[tuple
     except NotCertified as exc:
         return {"proof": False, "reason": f"kink test: {exc}"}
     if res.status == "descent":
-        ref = {"direction": hex_floats(res.direction), "derivative": "negative (exact)"}
-        if res.step is not None:
+        assert res.direction is not None  # a descent result carries its direction
+        ref: dict[str, Any] = {"direction": hex_floats(res.direction), "derivative": "negative (exact)"}
+        if res.step is not None and res.loss_before is not None and res.loss_after is not None:
             ref.update(step=res.step, loss_at_centre=interval(res.loss_before), loss_after_step=interval(res.loss_after))
         return {"proof": False, "reason": f"refuted by the kink test: {res.reason}", "refutation": ref}
     if res.status != "local_minimum":
         return {"proof": False, "reason": f"kink test undecided: {res.reason}"}
+    assert res.loss is not None  # a local minimum carries its exact loss
     loss = _arb(res.loss)
     points = [(src, setting.flatten({k: v.detach().double().cpu() for k, v in w.items()}).tolist())
               for src, w in witnesses if w is not None]
@@ -417,7 +427,7 @@ def check_claim(claim: Any, cert: Any) -> tuple[bool, list[str]]:
             res = decide(Model.of(setting), centre, X, y)
             need(res.status == "local_minimum", f"the kink test re-derives a local minimum ({res.reason})",
                  f"the kink test re-derives {res.status}: {res.reason}")
-            if res.status != "local_minimum":
+            if res.status != "local_minimum" or res.loss is None:
                 return False, lines
             need(radius <= res.radius, f"radius {radius:g} <= the re-derived {res.radius:g}",
                  f"stated radius {radius!r} exceeds the re-derived {res.radius!r}")

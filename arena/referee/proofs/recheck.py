@@ -43,7 +43,8 @@ def read_certificate(path: Path) -> dict[str, Any]:
         raise Unreadable(f"{path}: expected a JSON object")
     if "centre" in data:
         return data
-    evidence = data.get("evidence") if isinstance(data.get("evidence"), dict) else {}
+    raw = data.get("evidence")
+    evidence = raw if isinstance(raw, dict) else {}
     cert = evidence.get("proof_certificate", data.get("proof_certificate"))
     if not isinstance(cert, dict):
         raise Unreadable(f"{path}: no proof_certificate in this verdict (verdict: {data.get('verdict')!r})")

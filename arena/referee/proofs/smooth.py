@@ -95,7 +95,7 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
     xt = [[X[i, k] for k in range(d)] + ([arb(1)] if model.bias else []) for i in range(n)]
     J = [[arb(0)] * P for _ in range(n)]
     f = [arb(0)] * n
-    blocks = []  # (unit, σ'(z_·j), σ''(z_·j), v_j)
+    blocks: list[tuple[Any, ...]] = []  # (unit, σ'(z_·j), σ''(z_·j), v_j, its column, inputs)
     top = len(model.hidden)
     if model.hidden:
         z = model.layer_pre(theta, 0, X)
@@ -150,11 +150,11 @@ def one_hidden_derivatives(model: Model, theta: list[arb], X: arb_mat, y: list[a
         XtT = arb_mat(xin).transpose()
         cross = XtT * arb_mat([[r[i] * s1[i]] for i in range(n)])  # Σ_i r_i σ'(z_ij) x̃_i
         inner = XtT * arb_mat([[r[i] * s2[i] * e for e in xin[i]] for i in range(n)])  # Σ_i r_i σ''(z_ij) x̃_i x̃_iᵀ
-        for a, ca in enumerate(ins):
-            H[ca][vcol] += cross[a, 0]
-            H[vcol][ca] += cross[a, 0]
-            for b, cb in enumerate(ins):
-                H[ca][cb] += vj * inner[a, b]
+        for ia, ca in enumerate(ins):
+            H[ca][vcol] += cross[ia, 0]
+            H[vcol][ca] += cross[ia, 0]
+            for ib, cb in enumerate(ins):
+                H[ca][cb] += vj * inner[ia, ib]
     for k, c in enumerate(pen):
         H[k][k] += 2 * c
     return loss, grad, arb_mat(H)

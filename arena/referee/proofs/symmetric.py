@@ -121,9 +121,9 @@ def krawczyk(sizes: Sequence[int], centre: Sequence[float], radius: float) -> li
     n = len(centre)
     M = arb_mat([[int(i == j) for j in range(n)] for i in range(n)]) - Y * arb_mat(J)
     K = arb_mat([[c] for c in xc]) - Y * arb_mat([[v] for v in g]) + M * arb_mat([[b - c] for b, c in zip(box, xc)])
-    K = [K[i, 0] for i in range(n)]
-    if all(v.is_finite() and b.contains_interior(v) for v, b in zip(K, box)):
-        return K
+    image = [K[i, 0] for i in range(n)]
+    if all(v.is_finite() and b.contains_interior(v) for v, b in zip(image, box)):
+        return image
     return None
 
 
@@ -276,7 +276,7 @@ def _square_task(cfg: Mapping[str, Any]) -> int:
     if cfg.get("task") != "teacher_student":
         raise NotCertified("not the teacher-student population task")
     k, n, d = cfg.get("k"), cfg.get("n"), cfg.get("d", cfg.get("k"))
-    if not (k == n == d):
+    if k is None or not (k == n == d):
         raise NotCertified(f"the symmetric proof needs n = d = k, got k={k}, n={n}, d={d}")
     return int(k)
 

@@ -283,7 +283,7 @@ def _certify(setting, W, witness, claim_W, store_witness) -> dict[str, Any]:
     minimum = lem.minimum_loss
     if not wl < minimum:
         raise NotCertified(f"the {source}'s F {wl.str(8)} is not certified below F(W*) {minimum.str(8)}")
-    cert = {"proof": True, "kind": KIND, "label": LABEL, "statement": _statement(lem, minimum, wl, radius, source),
+    cert: dict[str, Any] = {"proof": True, "kind": KIND, "label": LABEL, "statement": _statement(lem, minimum, wl, radius, source),
             "centre": hex_floats(centre), "radius": repr(radius), "mu_lower": repr(float_down(lem.mu)),
             "grad_norm_upper": repr(float_up(lem.grad_norm)), "loss_at_centre": interval(lem.loss_at_centre),
             "minimum_loss": interval(minimum), "distance_to_minimiser_upper": repr(float_up(lem.distance)),

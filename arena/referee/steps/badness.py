@@ -111,7 +111,7 @@ def badness_verdict(case: Case) -> Verdict:
 
 def _attach_proof(case: Case, reasons: list[str]) -> None:
     """A ball-arithmetic proof, stated in the claim's own coordinates and sample order."""
-    params = case.setting.unflatten(case.canon.to_claim(case.v))
+    params = case.setting.unflatten(case.canon.to_claim(case.point))
     X = case.claim.X.to(device=case.dev, dtype=torch.float64)
     y = case.claim.y.to(device=case.dev, dtype=torch.float64)
     attach_proof(case.ev, reasons, case.setting, params, X, y, case.claim, case.notes.get("search_best"))

@@ -43,8 +43,22 @@ class Case:
     notes: dict[str, Any] = field(default_factory=dict)  # steps' intermediate results
 
     @property
+    def point(self) -> torch.Tensor:
+        """The polished point [P]; the steps after polishing read it."""
+        if self.v is None:
+            raise RuntimeError("the case has no polished point yet: the polish step runs first")
+        return self.v
+
+    @property
+    def seed(self) -> int:
+        """The probe seed (the judge seeds every config before a case starts)."""
+        if self.cfg.seed is None:
+            raise RuntimeError("the referee config has no seed: judge() seeds it before the steps run")
+        return self.cfg.seed
+
+    @property
     def params(self) -> dict[str, torch.Tensor]:
-        return self.setting.unflatten(self.v)
+        return self.setting.unflatten(self.point)
 
     @property
     def scale(self) -> float:
@@ -63,10 +77,11 @@ class Case:
     def verdict(self, name: str, reasons: list[str], direction: torch.Tensor | None = None) -> Verdict:
         self.ev["timings"]["total"] = time.perf_counter() - self.t0
         polished = None if self.v is None else self.setting.unflatten(self.canon.to_claim(self.v))
+        named_direction = None
         if direction is not None:
             self.ev["descent_direction"] = self.name(direction)
-            direction = self.setting.unflatten(self.claim_direction(direction))
-        return Verdict(name, reasons, self.ev, asdict(self.cfg), polished=polished, descent_direction=direction)
+            named_direction = self.setting.unflatten(self.claim_direction(direction))
+        return Verdict(name, reasons, self.ev, asdict(self.cfg), polished=polished, descent_direction=named_direction)
 
     def time(self, key: str, since: float) -> None:
         self.ev["timings"][key] = time.perf_counter() - since
@@ -79,7 +94,7 @@ def start(claim: Claim, cfg: RefereeConfig, device: str, setting: Setting | None
     setting, problems = validate(claim, cfg, setting)
     if claim.kind != "local_min":
         problems.append(f"claim kind {claim.kind!r} is judged by the path protocol, not this one")
-    if problems:
+    if problems or setting is None:
         return Verdict("invalid", problems, {"probe_seed": cfg.seed}, asdict(cfg))
     dev = resolve_device(device)
     X = claim.X.to(device=dev, dtype=torch.float64)

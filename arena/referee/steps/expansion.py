@@ -81,8 +81,8 @@ def expansion_holds(case: Case, displacement: torch.Tensor | None) -> bool:
     flat = case.notes["flat"]  # [m, P] orthonormal rows
     d = displacement - flat.T @ (flat @ displacement) if flat.shape[0] else displacement
     f = loss_of_flat(case.setting, case.X, case.y)
-    v = case.v
-    _, hd = jvp(grad(f), (v,), (d,))
+    v = case.point
+    _, hd = jvp(grad(f), (v,), (d,))  # type: ignore[misc]  # torch's stub declares the has_aux triple too
     q = float(case.notes["gradient"] @ d + 0.5 * (d @ hd))
     remainder = float(f(v + d)) - case.loss - q
     return abs(remainder) <= EXPANSION_TOL * abs(q) + case.cfg.descent_tol * case.scale

@@ -17,11 +17,11 @@ def first_order(case: Case) -> None:
     """Gradient norm, kink units (relative kink tolerance), saturated units, hinge-kink samples."""
     s, params, X = case.setting, case.params, case.X
     ev = case.ev
-    g = gradient(s, X, case.y, case.v)
+    g = gradient(s, X, case.y, case.point)
     ev["grad_norm"] = float(g.norm())
     if s.builtin and s.neuron.kinks:
         # in the claim's own coordinates (a rescaled unit's pre-activations scale with it)
-        claim_params = s.unflatten(case.canon.to_claim(case.v))
+        claim_params = s.unflatten(case.canon.to_claim(case.point))
         pre = [z for k, z in s.preactivations(claim_params, X).items() if k.startswith("layers.")]
         if pre:
             ev["min_abs_preactivation"] = min(float((z - k).abs().min()) for z in pre for k in s.neuron.kinks)

@@ -19,7 +19,7 @@ from arena.referee.params import to64
 
 def unit_metric(case: Case) -> torch.Tensor:
     """Per-parameter scale [P]: max(1, RMS of the unit's incoming and outgoing entries), else 1."""
-    v = case.v
+    v = case.point
     metric = torch.ones_like(v)
     if not case.setting.builtin:
         return metric
@@ -48,7 +48,7 @@ def _targeted(case: Case, gen: torch.Generator) -> dict[str, torch.Tensor]:
            "kink": n["kink_dirs"], "flat": flat}
     if case.claim.witness is not None:
         w = case.canon.to_canonical(case.setting.flatten(to64(case.claim.witness, case.dev)))
-        out["witness"] = (w - case.v).unsqueeze(0)
+        out["witness"] = (w - case.point).unsqueeze(0)
     return out
 
 
@@ -57,10 +57,10 @@ def probe_radius(case: Case, r: float, targeted: dict, gated: list, gen: torch.G
     """The best of all probes at radius r (``"all"``) and each family's own (``"ball"``, ``"gated"``)."""
     cfg = case.cfg
     tol = cfg.descent_tol * case.scale
-    report = probe_ball(case.setting, case.X, case.y, case.v, targeted, r, n_random=cfg.probe_random,
+    report = probe_ball(case.setting, case.X, case.y, case.point, targeted, r, n_random=cfg.probe_random,
                         descent_steps=cfg.probe_descent_steps, descent_starts=cfg.probe_descent_starts,
                         tol=tol, generator=gen, metric=metric)
-    turned = probe_gated(case.setting, case.X, case.y, case.v, gated, r, turns=4 * cfg.probe_descent_starts,
+    turned = probe_gated(case.setting, case.X, case.y, case.point, gated, r, turns=4 * cfg.probe_descent_starts,
                          generator=gen, metric=metric)
     out = {"all": report, "ball": report}
     if turned is not None:
@@ -86,7 +86,7 @@ def escape_radii(probes: list[ProbeReport], per_decade: int = 3) -> list[float]:
 
 def probe_step(case: Case) -> None:
     t = time.perf_counter()
-    gen = torch.Generator().manual_seed(case.cfg.seed)
+    gen = torch.Generator().manual_seed(case.seed)
     targeted = _targeted(case, gen)
     gated = gated_units(case.setting, case.params)
     case.ev["gated_units"] = [u[0] for u in gated]

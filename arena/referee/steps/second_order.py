@@ -56,18 +56,18 @@ def _spectrum(case: Case, shifts: int = 4) -> Spectrum:
     cfg = case.cfg
     args = (case.setting, case.X, case.y)
     try:
-        spec = hessian_spectrum(*args, case.v, exact_max_params=cfg.hessian_exact_max_params)
+        spec = hessian_spectrum(*args, case.point, exact_max_params=cfg.hessian_exact_max_params)
         if np.isfinite(spec.values).all():
             return spec
     except (RuntimeError, ValueError, ArithmeticError) as exc:  # torch's LinAlgError is a RuntimeError
         case.ev["hessian_failure"] = f"{exc.__class__.__name__}: {str(exc)[:160]}"
-    gen = torch.Generator().manual_seed(case.cfg.seed)
-    eps = 1e-7 * max(1.0, float(case.v.norm()))
+    gen = torch.Generator().manual_seed(case.seed)
+    eps = 1e-7 * max(1.0, float(case.point.norm()))
     found = []
     for _ in range(shifts):
-        u = torch.randn(case.v.numel(), generator=gen, dtype=torch.float64).to(case.v)
+        u = torch.randn(case.point.numel(), generator=gen, dtype=torch.float64).to(case.point)
         try:
-            s = hessian_spectrum(*args, case.v + eps * u / u.norm(), exact_max_params=cfg.hessian_exact_max_params)
+            s = hessian_spectrum(*args, case.point + eps * u / u.norm(), exact_max_params=cfg.hessian_exact_max_params)
         except (RuntimeError, ValueError, ArithmeticError):
             continue
         if np.isfinite(s.values).all():
@@ -89,7 +89,7 @@ def _modulo_symmetry(case: Case, spec: Spectrum, tol: float, on_kink: bool) -> N
     flat directions beyond symmetry.
     """
     ev = case.ev
-    S, units = symmetry_directions(case.setting, case.v, case.canon)
+    S, units = symmetry_directions(case.setting, case.point, case.canon)
     ev["symmetry_directions"] = len(units)
     vals = torch.as_tensor(spec.all_values, dtype=torch.float64)
     vecs = torch.as_tensor(spec.vectors, dtype=torch.float64)

@@ -40,7 +40,7 @@ def _dead_coordinates(case: Case) -> torch.Tensor:
     """[P] bool: the weights of units dead on every sample (relu-type, pre-activation below the kink
     by more than the kink tolerance): the loss does not change while they move a little."""
     s = case.setting
-    dead = torch.zeros(case.v.numel(), dtype=torch.bool, device=case.dev)
+    dead = torch.zeros(case.point.numel(), dtype=torch.bool, device=case.dev)
     if not s.builtin or not getattr(s.neuron, "dead_region", False):
         return dead
     pre = s.preactivations(case.params, case.X)
@@ -68,7 +68,7 @@ def _unresolved(case: Case) -> torch.Tensor | None:
 
 def _directions(case: Case, U: torch.Tensor, gen: torch.Generator, metric: torch.Tensor) -> list[torch.Tensor]:
     """Random mixtures of U's rows, each with ±sign and ±(last layer), unit length in the probe metric."""
-    last = torch.zeros_like(case.v, dtype=torch.bool)
+    last = torch.zeros_like(case.point, dtype=torch.bool)
     off = 0
     depth = len(case.setting.mlp.hidden)
     for k, shape in case.setting.param_shapes.items():
@@ -140,20 +140,20 @@ def resolve_flat(case: Case, force: bool = False) -> Verdict | None:
     why = (f"{U.shape[0]} flat direction(s) are neither exact symmetries nor dead units, and an escape of order up "
            f"to {order} (the architecture's maximum) would stay below float64 resolution ({tol:.2g}) in every probe "
            f"ball (radius <= {r_max:g})")
-    if case.X.shape[0] * case.v.numel() > MAX_WORK:
+    if case.X.shape[0] * case.point.numel() > MAX_WORK:
         return case.verdict("inconclusive", [why, f"too large for the high-precision check (n·P > {MAX_WORK})",
                                              "counted as held: a guess is not a verdict"])
     r_min = min(cfg.probe_radii)
     radii = [r_max / 10 ** k for k in range(int(round(math.log10(r_max / r_min))) + 1)]  # down to the probe floor
     dps = 30 + math.ceil(order * math.log10(1 / radii[-1])) + math.ceil(math.log10(case.scale))
-    gen = torch.Generator().manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(case.seed)
     dirs = _directions(case, U, gen, unit_metric(case))
     try:
         # every direction at the largest radius; the best few down to the floor
-        first = mp_delta(case.setting, case.X, case.y, case.v, [radii[0] * d for d in dirs], dps)
+        first = mp_delta(case.setting, case.X, case.y, case.point, [radii[0] * d for d in dirs], dps)
         top = sorted(range(len(dirs)), key=lambda i: first[i])[:TOP]
         top = [i for i in top if first[i] < 0]
-        rest = mp_delta(case.setting, case.X, case.y, case.v, [r * dirs[i] for i in top for r in radii[1:]], dps)
+        rest = mp_delta(case.setting, case.X, case.y, case.point, [r * dirs[i] for i in top for r in radii[1:]], dps)
     except Unsupported as exc:
         return case.verdict("inconclusive", [why, f"no high-precision check: {exc}",
                                              "counted as held: a guess is not a verdict"])

@@ -15,7 +15,7 @@ import torch
 from arena import clock
 from arena.engine import limits
 from arena.engine.population import polish_lbfgs, train_population
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.game.enforce import grace_seconds, run_attack
 from arena.game.match import MatchSpec, run_match
 from arena.landscape.setting import Setting

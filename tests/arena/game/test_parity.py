@@ -16,7 +16,7 @@ import pytest
 from arena import cli
 from arena.claims import load_claim
 from arena.game.match import MatchSpec, run_match, same_setting
-from arena.protocols import PluginConfig
+from arena.contract import PluginConfig
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 CLAIMS = sorted(p.parent.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.glob("**/claim.json"))

@@ -8,7 +8,7 @@ from typing import ClassVar
 from arena.game import leaderboard
 from arena.game.enforce import BudgetExhausted
 from arena.game.match import MatchSpec, run_match
-from arena.protocols import PluginConfig
+from arena.contract import PluginConfig
 
 
 @dataclass(frozen=True)

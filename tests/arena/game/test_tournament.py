@@ -32,7 +32,7 @@ def hydra_conf():
 
 
 def test_every_config_composes_and_instantiates(hydra_conf):
-    from arena.game.budget import Budget
+    from arena.contract import Budget
     from arena.referee.judge import RefereeConfig
 
     for name in _group_options("attacker"):

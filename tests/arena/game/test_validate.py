@@ -65,7 +65,7 @@ def test_every_match_builds_before_the_first_one_plays():
     check_specs([_spec()])
     bad_attacker = _spec(attacker={"_target_": "arena.attackers.random_restarts.RandomRestarts",
                                    "name": "random_restarts", "n": 2})
-    with pytest.raises(ConfigError, match=r"^attacker 'random_restarts': bad config .*n must be >= 4"):
+    with pytest.raises(ConfigError, match=r"^attacker 'random_restarts': bad config .*n must be an integer >= 4"):
         check_specs([_spec(), bad_attacker])
     with pytest.raises(ConfigError, match=r"^budget: unknown keys \['restart'\]"):
         check_specs([_spec(budget={"restart": 4})])

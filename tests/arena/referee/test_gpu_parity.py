@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from arena.claims import load_claim
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.game.registry import discover
 from arena.referee.judge import RefereeConfig, judge
 

@@ -7,7 +7,7 @@ import torch
 
 from arena.claims import Claim, zoo
 from arena.game.match import scope_gaps
-from arena.protocols import Guarantee
+from arena.contract import Guarantee
 from arena.referee.judge import judge
 
 f64 = torch.float64

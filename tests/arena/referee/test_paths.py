@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from arena.claims import Claim, zoo
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Setting
 from arena.referee.judge import judge_safely
 from arena.referee.paths import path_points

@@ -17,7 +17,7 @@ from arena.attackers.linear_region import LinearRegion
 from arena.attackers.logistic_dead import LogisticDead
 from arena.claims import save_claim, zoo
 from arena.cli import main
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.game.leaderboard import cell_text
 from arena.landscape.setting import Setting
 from arena.referee.judge import judge

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arena.claims import zoo
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Setting
 from arena.referee.canonical import positively_homogeneous
 from arena.referee.judge import judge

@@ -7,7 +7,7 @@ import torch
 
 from arena.attackers.all_dead import AllDead
 from arena.game import leaderboard
-from arena.game.budget import Budget
+from arena.contract import Budget
 from arena.landscape.setting import Setting
 from arena.search import basins
 

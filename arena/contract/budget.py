@@ -8,7 +8,7 @@ running after it is interrupted and keeps the claims it already handed over, by 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from arena import clock
@@ -28,6 +28,9 @@ class Budget:
     datasets: int = 1
     seconds: float | None = None
     max_claims: int = 1
+    # what the match sees while the attack runs: state, not config (no init, repr, comparison)
+    _submitted: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
+    _deadline: float | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for key in ("restarts", "steps", "datasets", "max_claims"):
@@ -37,8 +40,6 @@ class Budget:
         if self.seconds is not None and (isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float))
                                          or not self.seconds > 0):
             raise ValueError(f"budget.seconds must be a positive number or null, got {self.seconds!r}")
-        object.__setattr__(self, "_submitted", [])
-        object.__setattr__(self, "_deadline", None)
 
     # -- what the match sees while the attack runs (not part of the config) --------------------
     def submit(self, claim: Any) -> None:
@@ -76,11 +77,11 @@ class Budget:
             return cls()
         if isinstance(cfg, Budget):
             return cfg
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = {f.name for f in dataclasses.fields(cls) if f.init}
         unknown = set(cfg) - known - {"_target_", "name"}
         if unknown:
             raise ValueError(f"budget: unknown keys {sorted(unknown)}; known: {sorted(known)}")
         return cls(**{k: cfg[k] for k in known if k in cfg})
 
     def to_config(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
