@@ -58,8 +58,9 @@ def hook_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(cfg, DictConfig):
         return plain(cfg)
     raw = OmegaConf.to_container(cfg, resolve=False)
-    out = {}
-    for key in raw:
+    assert isinstance(raw, dict)  # a DictConfig's container is a dict
+    out: dict[str, Any] = {}
+    for key in map(str, raw):
         try:
             out[key] = plain(cfg[key])
         except Exception:  # noqa: BLE001 - an interpolation only Hydra's app can resolve

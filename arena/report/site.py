@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from arena.contract import outcomes
 from arena.game import leaderboard, necessity
 from arena.report import grid, palette, run_info
 from arena.report.tables import basin_text, breakable, checks_html, value_html

@@ -35,17 +35,17 @@ def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def enabled(logger_cfg: Mapping[str, Any] | None) -> bool:
-    return bool(logger_cfg) and logger_cfg.get("name", "none") == "wandb"
+    return logger_cfg is not None and bool(logger_cfg) and logger_cfg.get("name", "none") == "wandb"
 
 
-def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tournament: str, out_dir: Path,
+def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any] | None, tournament: str, out_dir: Path,
               job_type: str = "match") -> str | None:
     """The match's run (a rerun replaces it); a crashed match finishes with exit code 1 (shown as failed).
 
     The match's pictures (``fig_*.png``, drawn by ``arena report`` or ``report=true``) are logged as
     images when they exist, and the claim folder as an artifact of type ``claim``.
     """
-    if not enabled(logger_cfg):
+    if logger_cfg is None or not enabled(logger_cfg):
         return None
     try:
         run = wandb_runs.init(logger_cfg, out_dir, wandb_runs.match_run_id(out_dir, result["match_id"], job_type),
@@ -73,11 +73,11 @@ def log_match(result: Mapping[str, Any], logger_cfg: Mapping[str, Any], tourname
         return None
 
 
-def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tournament: str, out_dir: Path,
+def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any] | None, tournament: str, out_dir: Path,
                     job_type: str = "leaderboard") -> str | None:
     """The tournament's leaderboard run (a rerun replaces it): the numbers per defender, then the Tables
     (cells and the defenders x attackers grid), the outcomes per defender and the report when drawn."""
-    if not enabled(logger_cfg):
+    if logger_cfg is None or not enabled(logger_cfg):
         return None
     try:
         import wandb
@@ -90,12 +90,12 @@ def log_leaderboard(board: Mapping[str, Any], logger_cfg: Mapping[str, Any], tou
                               config={"tournament": tournament, "out_dir": str(out_dir),
                                       "grid": wandb_runs.grid_fingerprint(out_dir), "matches": len(board["cells"])})
         log_defenders(run, board)
-        cols = ["attacker", "defender", "setting", "seed", "outcome", "failed_assumptions", "loss", "gap"]
+        cols: list[str | int] = ["attacker", "defender", "setting", "seed", "outcome", "failed_assumptions", "loss", "gap"]
         cells = wandb.Table(columns=cols, data=[[c["attacker"], c["defender"], c["setting"], c["seed"], c["outcome"],
                                                  ",".join(c["failed_assumptions"]), c["loss"], c["gap"]]
                                                 for c in board["cells"]])
-        rows = grid(board)
-        table = wandb.Table(columns=rows[0], data=rows[1:])
+        rows = grid(dict(board))
+        table = wandb.Table(columns=list(rows[0]), data=rows[1:])
         run.log({"leaderboard": table, "cells": cells})
         log_outcomes(run, board, Path(out_dir))
         run_dir = run.dir

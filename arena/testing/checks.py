@@ -48,7 +48,8 @@ def check_config_round_trip(plugin: Any) -> None:
 
 def check_applies_to(attacker: Any, cases: list[Case]) -> list[Case]:
     """``applies_to`` returns ``(bool, str)``, with a reason when False; returns the cases it applies to."""
-    applicable, refusals = [], {}
+    applicable: list[Case] = []
+    refusals: dict[str, list[str]] = {}
     for case in cases:
         from arena.contract.protocols import applies
 
