@@ -56,12 +56,14 @@ def test_escape_below_float64_resolution_is_decided_in_high_precision():
 
 def test_unresolved_flat_directions_are_not_accepted(monkeypatch):
     # the same network without its high-precision form: the point cannot be called a minimum
+    import importlib
+
     from arena.referee import highprec
 
     def refuse(*args, **kwargs):
         raise highprec.Unsupported("disabled for this test")
 
-    monkeypatch.setattr(highprec, "mp_delta", refuse)
+    monkeypatch.setattr(importlib.import_module("arena.referee.steps.unresolved"), "mp_delta", refuse)
     X = torch.tensor([[1.0], [-1.0], [2.0]], dtype=f64)
     y = torch.tensor([1.0, 1.0, -1.0], dtype=f64)
     setting = {"network": {"input_dim": 1, "hidden": [1] * 7, "neuron": "linear", "bias": False},
