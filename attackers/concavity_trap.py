@@ -35,6 +35,7 @@ from arena.claims import Claim
 from arena.contract import Budget, Guarantee, PluginConfig, ensure_applies, require_number
 from arena.contract.datasets import pad
 from arena.landscape.constant_fit import closed_form, constant_fit, constant_fit_slope, constant_fit_value
+from arena.landscape.edits import unplaced_parts
 from arena.landscape.setting import Params, Setting
 from arena.search.output_fit import fit_output_layer
 
@@ -65,11 +66,8 @@ def _why_not(setting: Setting) -> str:
                 "convex neurons (softplus, exponential, softplus_linear)")
     if not m.bias:
         return "network has no biases: the output offset a₀ is needed to put f at the best constant"
-    if m.exp_neuron and not m.special_is_exponential:
-        return f"network has a {m.special_neuron} skip neuron, which this construction does not place"
-    if m.multiplicative_exp:
-        return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
-                "construction does not place; with its λa² term bad minima move to b = ∞ (docs/catalogue.md D3)")
+    if why := unplaced_parts(setting):
+        return why
     others = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]
     if others:
         # (λ/2)a² on a switched-off exponential neuron (a = 0) leaves the point stationary

@@ -32,6 +32,7 @@ import torch
 from arena.assumptions import linear_separability
 from arena.claims import Claim
 from arena.contract import Budget, Guarantee, PluginConfig, ensure_applies, require_number
+from arena.landscape.edits import unplaced_parts
 from arena.landscape.setting import Params, Setting
 from arena.search.output_fit import convex_fit, fit_output_layer
 
@@ -85,15 +86,12 @@ def _why_not(setting: Setting) -> str:
         return "neuron leaky_relu with slope 1 is linear: the network is affine everywhere (D7), nothing is bad"
     if not m.bias:
         return "network has no biases: pre-activations cannot be pushed into the affine piece on every sample"
-    if m.exp_neuron and not m.special_is_exponential:
-        return f"network has a {m.special_neuron} skip neuron, which this construction does not place"
-    if m.multiplicative_exp:
-        return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
-                "construction does not place; with its λa² term bad minima move to b = ∞ (docs/catalogue.md D3)")
+    if why := unplaced_parts(setting):
+        return why
     # (λ/2)a² of a switched-off exponential neuron (a = w = b = 0, the attack's best try against
     # Liang et al. 2018's defense) leaves the point stationary; other penalties do not
-    if [r for r in setting.regularizers if r.name != "exp_neuron_l2"]:
-        names = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]
+    names = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]
+    if names:
         return f"regularizer {names} pulls on the weights, so the linear-region point is not stationary"
     loss = setting.loss_fn
     if not (loss.convex and loss.smoothness >= 1):

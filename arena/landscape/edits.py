@@ -10,6 +10,18 @@ from typing import Any, Mapping
 from arena.landscape.setting import Setting
 
 
+def unplaced_parts(setting: Setting) -> str:
+    """Why a construction that places only the MLP's layers (and a switched-off exponential neuron)
+    cannot place this network's extra parts; '' when it has none."""
+    m = setting.mlp
+    if m.exp_neuron and not m.special_is_exponential:
+        return f"network has a {m.special_neuron} skip neuron, which this construction does not place"
+    if m.multiplicative_exp:
+        return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
+                "construction does not place; with its λa² term bad minima move to b = ∞ (docs/catalogue.md D3)")
+    return ""
+
+
 def regularizer_specs(spec: Any) -> list[Any]:
     """A setting's ``regularizer`` entry as a list of specs (None -> [])."""
     if spec is None:

@@ -18,6 +18,7 @@ from arena.assumptions import affine_witness, linear_separability
 from arena.claims import Claim
 from arena.landscape.constant_fit import closed_form, constant_fit, constant_fit_slope, constant_fit_value, one_sided_slopes
 from arena.landscape.neurons import make_neuron
+from arena.landscape.edits import unplaced_parts
 from arena.landscape.setting import Params, Setting
 from arena.search.output_fit import fit_output_layer, witness_margin
 
@@ -168,16 +169,13 @@ def why_not_all_dead(setting: Setting) -> str:
         return "network has no biases: units cannot be made dead on every sample, nor the output constant tuned"
     if m.skip:
         return "network has a linear skip connection, which is never dead: the output is not constant"
-    if m.exp_neuron and not m.special_is_exponential:
-        return f"network has a {m.special_neuron} skip neuron, which this construction does not place"
-    if m.multiplicative_exp:
-        return ("network has the multiplicative pair (mult.a, mult.b) of Sohl-Dickstein & Kawaguchi, which this "
-                "construction does not place; with its λa² term bad minima move to b = ∞ (docs/catalogue.md D3)")
+    if why := unplaced_parts(setting):
+        return why
     # (λ/2)a² of a switched-off exponential neuron (a = w = b = 0, the attack's best try against
     # Liang et al. 2018's defense) leaves the point stationary; other penalties do not
-    if [r for r in setting.regularizers if r.name != "exp_neuron_l2"]:
-        names = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]
-        return f"regularizer {names} pulls on the dead units' parameters, so the point is not stationary"
+    others = [r.name for r in setting.regularizers if r.name != "exp_neuron_l2"]
+    if others:
+        return f"regularizer {others} pulls on the dead units' parameters, so the point is not stationary"
     if setting.loss_fn.smoothness < 1:
         return (f"loss {setting.loss_fn.name} is not C¹: its best constant sits on the loss's kink, where "
                 "a gradient-based referee cannot certify the minimum")
