@@ -44,5 +44,7 @@ def test_adversarial_claim(name, tmp_path, monkeypatch, capsys):
             assert expected.get("exit") == 2, name
         else:
             verdict = judge_safely(claim, expected.get("referee", CHEAP), device="cpu")
-            assert verdict.verdict == expected["verdict"], (verdict.reasons, verdict.tolerances.get("seed"))
+            # a list: every verdict in it is sound, and which one comes depends on the referee's secret seed
+            allowed = expected["verdict"] if isinstance(expected["verdict"], list) else [expected["verdict"]]
+            assert verdict.verdict in allowed, (verdict.reasons, verdict.tolerances.get("seed"))
     assert not os.listdir(tmp_path)
