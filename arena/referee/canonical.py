@@ -118,11 +118,15 @@ def _balance(flat: torch.Tensor, layers: list, floor: float = 1.0, sweeps: int =
 
 
 def _permute(vec: torch.Tensor, inc: list[list[int]], out: list[list[int]], order: list[int]) -> torch.Tensor:
-    """Move unit order[j] of one layer to slot j (its incoming and outgoing entries together)."""
+    """Move unit order[j] of one layer to slot j (its incoming and outgoing entries together).
+
+    ``inc`` and ``out`` are rectangular (every unit of a layer has as many entries as the others).
+    """
     new = vec.clone()
-    for j, k in enumerate(order):
-        new[inc[j]] = vec[inc[k]]
-        new[out[j]] = vec[out[k]]
+    src = torch.as_tensor(order, dtype=torch.long)
+    for rows in (inc, out):
+        idx = torch.as_tensor(rows, dtype=torch.long).reshape(len(rows), -1)  # [units, entries]
+        new[idx.reshape(-1)] = vec[idx[src].reshape(-1)]
     return new
 
 
@@ -141,10 +145,12 @@ def _flat_map(P: int, layers: list, scales: list[torch.Tensor], orders: list[lis
     """index [P] and mult [P] with canonical = claim[index] · mult (scale first, then permute)."""
     index = torch.arange(P, dtype=torch.float64)
     mult = torch.ones(P, dtype=torch.float64)
-    for (_, inc, out), c in zip(layers, scales):
-        for j, cj in enumerate(c.tolist()):
-            mult[inc[j]] *= cj
-            mult[out[j]] /= cj
+    for (_, inc, out), c in zip(layers, scales):  # a layer's units own disjoint entries
+        c = c.to(torch.float64).unsqueeze(1)
+        inc_idx = torch.as_tensor(inc, dtype=torch.long).reshape(len(inc), -1)
+        out_idx = torch.as_tensor(out, dtype=torch.long).reshape(len(out), -1)
+        mult[inc_idx] = mult[inc_idx] * c
+        mult[out_idx] = mult[out_idx] / c
     for (_, inc, out), order in zip(layers, orders):
         index, mult = _permute(index, inc, out, order), _permute(mult, inc, out, order)
     return index.long(), mult
