@@ -21,7 +21,6 @@ and directions map back exactly with :meth:`Canonical.to_claim`.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,21 +96,18 @@ def _balance(flat: torch.Tensor, layers: list, floor: float = 1.0, sweeps: int =
     """
     scales = [torch.ones(len(inc), dtype=flat.dtype) for _, inc, _ in layers]
     v = flat.clone()
+    index = [(torch.as_tensor(inc, dtype=torch.long).reshape(len(inc), -1),
+              torch.as_tensor(out, dtype=torch.long).reshape(len(out), -1)) for _, inc, out in layers]
     for _ in range(sweeps):
         worst = 0.0
-        for li, (_, inc, out) in enumerate(layers):
-            for j, (a, b) in enumerate(zip(inc, out)):
-                n_in, n_out = float(v[a].norm()), float(v[b].norm())
-                if n_in == 0.0 and n_out == 0.0:
-                    continue
-                target = max(math.sqrt(n_in * n_out), floor)
-                c = n_out if n_in == 0.0 else target / n_in
-                if c == 1.0:
-                    continue
-                v[a] *= c
-                v[b] /= c
-                scales[li][j] *= c
-                worst = max(worst, abs(math.log(c)))
+        for li, (a, b) in enumerate(index):  # a layer's units own disjoint entries: one step for all
+            n_in, n_out = v[a].norm(dim=1), v[b].norm(dim=1)
+            c = torch.where(n_in == 0, n_out, (n_in * n_out).sqrt().clamp(min=floor) / n_in)
+            c = torch.where((n_in == 0) & (n_out == 0), torch.ones_like(c), c)
+            v[a] = v[a] * c.unsqueeze(1)
+            v[b] = v[b] / c.unsqueeze(1)
+            scales[li] *= c
+            worst = max(worst, float(c.log().abs().max()))
         if worst < 1e-13:
             break
     return scales
