@@ -96,8 +96,8 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
     chunk = rows_per_chunk(setting, X, P)
     run_best, run_pts = losses[starts].clone(), (v + radius * D[starts]).clone()
     for c in range(0, starts.numel(), chunk):
-        rows = slice(c, c + chunk)
-        run_best[rows], run_pts[rows] = _descend(f, v, run_pts[rows], run_best[rows], radius, metric, descent_steps)
+        part = slice(c, c + chunk)
+        run_best[part], run_pts[part] = _descend(f, v, run_pts[part], run_best[part], radius, metric, descent_steps)
     j = int(torch.argmin(run_best))
     if float(run_best[j]) - base < min_delta:
         min_delta = float(run_best[j]) - base

@@ -29,7 +29,7 @@ from arena.referee.proofs.teacher_student import certify_claim
 
 __all__ = ["attach_proof", "certify", "check"]
 
-MAX_PARAMS = 5000  # beyond this the dense Hessian enclosure is too slow to be worth it
+MAX_PARAMS = 200_000  # the piecewise-linear reductions at 10⁵ parameters take seconds; the strict lemma has its own limit (check.py)
 
 
 def attach_proof(ev: dict[str, Any], reasons: list[str], setting: Any, params: Mapping[str, torch.Tensor],

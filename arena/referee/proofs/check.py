@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import torch
 from flint import arb
 
@@ -21,6 +22,7 @@ from arena.referee.proofs.balls import (NotCertified, exact, float_down, float_u
 from arena.referee.proofs.model import Model, box, exact_data, witness_loss
 from arena.referee.proofs.piecewise import PIECEWISE_LINEAR, reduce, reduced_derivatives
 from arena.referee.proofs.smooth import StrictMinimum, check_lemma, one_hidden_derivatives, strict_minimum
+from arena.referee.proofs.smooth_large import newton_centre, strict_minimum_large, value_and_gradient
 from arena.referee.proofs.balls import dead_is_zero
 from arena.referee.proofs.concave import CONVEX_NEURONS, concave_minimum, constant_fit_minimum
 from arena.referee.proofs import symmetric
@@ -29,8 +31,10 @@ from arena.referee.proofs.teacher_student import check_claim as check_teacher_st
 
 KINDS = ("strict_minimum", "convex_in_outputs", "concave_outputs", "constant_fit")
 LABEL = "proof (ball arithmetic: python-flint arb, 128-bit midpoints)"
+LARGE_LABEL = "proof (float64 midpoint-radius arithmetic with rigorous rounding bounds; neurons, losses and scalars in arb)"
 RADII = (1e-6, 1e-9, 1e-3)  # relative to max(1, max |θ₀|)
-MAX_STRICT_PARAMS = 600  # the strict test costs ~n·P² ball operations (about 5 s at 600 parameters)
+ARB_STRICT_PARAMS = 600  # up to here the Hessian enclosure is a dense arb matrix (~n·P² ball operations, ~5 s at 600)
+MAX_STRICT_PARAMS = 12_000  # beyond ARB_STRICT_PARAMS: float midpoint-radius and one Cholesky (about a minute at 10⁴)
 
 
 @dataclass
@@ -39,16 +43,28 @@ class Derivation:
     lemma: StrictMinimum
     coords: list[int]
     note: str
+    label: str = LABEL
+    shift: float | None = None  # the large strict lemma's Cholesky shift (stated in the certificate)
 
 
 def derive(setting: Setting, X: torch.Tensor, y: torch.Tensor, centre: Sequence[float], radius: float,
-           kind: str) -> Derivation:
-    """Every bound of a certificate of ``kind`` at (centre, radius), in ball arithmetic."""
+           kind: str, shift: float | None = None, estimate: float | None = None) -> Derivation:
+    """Every bound of a certificate of ``kind`` at (centre, radius), in ball arithmetic.
+
+    ``shift``: the Cholesky shift of the large strict lemma (None: chosen here from ``estimate`` of
+    λ_min, or from its own estimate; see posdef)."""
     model = Model.of(setting)
     if len(centre) != model.num_params:
         raise NotCertified(f"centre has {len(centre)} coordinates, the setting has {model.num_params}")
     if kind != "strict_minimum" and (model.penalty or model.exp):
         raise NotCertified(f"{kind} does not cover a regularizer or the exponential unit (L is not Φ(F) there)")
+    if kind == "strict_minimum" and model.num_params > ARB_STRICT_PARAMS:
+        lemma, info = strict_minimum_large(model, list(centre), radius, X.double().numpy(), y.double().numpy(), shift,
+                                           estimate)
+        return Derivation(kind, lemma, list(range(model.num_params)),
+                          f"all coordinates; Hessian enclosed in float64 midpoint-radius arithmetic, λ_min by one "
+                          f"float Cholesky of H_mid − {info['shift']:.3g}·I with its backward error bounded",
+                          LARGE_LABEL, info["shift"])
     Xa, ya = exact_data(X, y)
     at, over = box(list(centre), 0.0), box(list(centre), radius)
     r = exact(radius)
@@ -96,12 +112,18 @@ def kinds_for(setting: Setting) -> tuple[str, ...]:
 
 
 
+def _loosen(x: arb, rel: float = 2.0 ** -30) -> arb:
+    """x widened by ``rel``·|x|: the large lemma's numbers come from float matrix products whose last
+    bits may differ between BLAS builds, so its certificate states them this much looser (still true)."""
+    return x + arb(0, float_up(x.abs_upper()) * rel)
+
+
 def _distance(a: Sequence[float], b: Sequence[float]) -> arb:
     return norm_upper([exact(x) - exact(y) for x, y in zip(a, b)])
 
 
 def _statement(d: Derivation, minimum: arb, witness: arb, radius: float) -> str:
-    what = ("a unique strict local minimiser θ* in the ball B(θ₀, r)" if d.kind == "strict_minimum" else
+    what = (f"a unique strict local minimiser θ* in the ball B(θ₀, r) ({d.note})" if d.kind == "strict_minimum" else
             f"a local minimiser θ* (non-strict: {d.note}) with L >= L(θ*) = G(c*) on the whole box"
             if d.kind in ("concave_outputs", "constant_fit") else
             f"a local minimiser θ* (non-strict: {d.note}) with L >= L(θ*) on the whole box")
@@ -109,6 +131,25 @@ def _statement(d: Derivation, minimum: arb, witness: arb, radius: float) -> str:
             f"{float_down(d.lemma.mu):.4g} over the box in {len(d.coords)} coordinate(s), ‖∇L(θ₀)‖ <= "
             f"{float_up(d.lemma.grad_norm):.3g}; L(θ*) in [{float_down(minimum):.9g}, {float_up(minimum):.9g}] "
             f"and the witness's loss <= {float_up(witness):.9g} < L(θ*): bad")
+
+
+def _large_newton(setting: Setting, centre: list[float], X: torch.Tensor,
+                  y: torch.Tensor) -> tuple[list[float], list[float], float | None]:
+    """Above the arb size the lemma's centre is refined by float Newton steps (see smooth_large),
+    and the radius to try first is predicted: r = 4‖∇L(θ₀)‖/λ, the smallest box (so the Hessian's
+    enclosure is tightest) that leaves the lemma a factor 2 of room; λ is the estimate of λ_min."""
+    model = Model.of(setting)
+    if model.num_params <= ARB_STRICT_PARAMS:
+        return centre, [], None
+    Xn, yn = X.double().numpy(), y.double().numpy()
+    try:
+        at, lam = newton_centre(model, np.asarray(centre), Xn, yn)
+        _, gnorm = value_and_gradient(model, at, Xn, yn)
+    except NotCertified:  # derive() says why, in the failures
+        return centre, [], None
+    if not lam > 0:
+        return at.tolist(), [], None
+    return at.tolist(), [4 * float_up(gnorm) / lam], lam
 
 
 def certify(setting: Setting, params: Mapping[str, torch.Tensor], X: torch.Tensor, y: torch.Tensor, *,
@@ -129,15 +170,15 @@ def _certify(setting, params, X, y, claim_theta, witnesses, start) -> dict[str, 
     scale = max(1.0, max(abs(v) for v in centre))
     found, failures = None, []
     for kind in kinds_for(setting):
-        for rel in RADII:
-            radius = rel * scale
+        at, first, lam = _large_newton(setting, centre, X, y) if kind == "strict_minimum" else (centre, [], None)
+        for radius in first + [rel * scale for rel in RADII]:
             try:
-                d = derive(setting, X, y, centre, radius, kind)
+                d = derive(setting, X, y, at, radius, kind, estimate=lam)
             except NotCertified as exc:
                 failures.append(f"{kind} r={radius:g}: {exc}")
                 continue
             if d.lemma.holds:
-                found = (d, radius)
+                found = (d, radius, at)
                 break
             failures.append(f"{kind} r={radius:g}: {d.lemma.failure()}")
         if found:
@@ -145,7 +186,7 @@ def _certify(setting, params, X, y, claim_theta, witnesses, start) -> dict[str, 
     if found is None:
         raise NotCertified("; ".join(dict.fromkeys(f.split(": ", 1)[0].split(" r=")[0] + ": " + f.split(": ", 1)[1]
                                                    for f in failures)))
-    d, radius = found
+    d, radius, centre = found
     points = [(src, setting.flatten({k: v.detach().double().cpu() for k, v in w.items()}))
               for src, w in witnesses if w is not None]
     if not points:
@@ -155,15 +196,18 @@ def _certify(setting, params, X, y, claim_theta, witnesses, start) -> dict[str, 
     minimum = d.lemma.minimum_loss
     if not wl < minimum:
         raise NotCertified(f"the witness's loss {wl.str(8)} is not certified below the minimum's {minimum.str(8)}")
-    cert = {"proof": True, "kind": d.kind, "label": LABEL, "statement": _statement(d, minimum, wl, radius),
+    w = _loosen if d.shift is not None else (lambda x: x)
+    cert = {"proof": True, "kind": d.kind, "label": d.label, "statement": _statement(d, minimum, wl, radius),
             "centre": hex_floats(centre), "radius": repr(radius), "coordinates": d.coords,
-            "mu_lower": repr(float_down(d.lemma.mu)), "grad_norm_upper": repr(float_up(d.lemma.grad_norm)),
-            "loss_at_centre": interval(d.lemma.loss_at_centre), "minimum_loss": interval(minimum),
-            "distance_to_minimiser_upper": repr(float_up(d.lemma.distance)),
+            "mu_lower": repr(float_down(w(d.lemma.mu))), "grad_norm_upper": repr(float_up(w(d.lemma.grad_norm))),
+            "loss_at_centre": interval(w(d.lemma.loss_at_centre)), "minimum_loss": interval(w(minimum)),
+            "distance_to_minimiser_upper": repr(float_up(w(d.lemma.distance))),
             "witness": {"source": src, "point": hex_floats(point.tolist()), "loss": interval(wl)}}
+    if d.shift is not None:
+        cert["shift"] = repr(d.shift)
     if claim_theta is not None:
         theta = setting.flatten({k: v.detach().double().cpu() for k, v in claim_theta.items()}).tolist()
-        cert["claim_distance_upper"] = repr(float_up(_distance(theta, centre) + d.lemma.distance))
+        cert["claim_distance_upper"] = repr(float_up(w(_distance(theta, centre) + d.lemma.distance)))
     cert["seconds"] = round(time.perf_counter() - start, 3)
     return cert
 
@@ -207,7 +251,7 @@ def _check(setting, claim, cert, X, y, centre, radius, point, kind, stated) -> t
         ok = ok and bool(cond)
         lines.append(("ok    " if cond else "FAIL  ") + (good if cond else bad))
 
-    d = derive(setting, X, y, centre, radius, kind)
+    d = derive(setting, X, y, centre, radius, kind, float(cert["shift"]) if "shift" in cert else None)
     lem = d.lemma
     if "coordinates" in cert:
         need(list(cert["coordinates"]) == d.coords, f"coordinates re-derived ({len(d.coords)})",
