@@ -2,8 +2,8 @@
 
 * :class:`Training` — optimizer settings of a run (optimizer, lr, momentum, batch size), checked
   with one line per bad knob, recorded in claims;
-* :func:`train_polish` — a population trained (bare engine, or Lightning for long runs) and
-  polished with batched L-BFGS in float64, on the CPU afterwards;
+* :func:`train`, :func:`train_polish` — a population trained (bare engine, or Lightning for long
+  runs), then polished with batched L-BFGS in float64, on the CPU afterwards;
 * :func:`above_best` — the converged points above the best loss by a margin (the candidates);
 * :func:`rate_entry` — a count as ``{"bad", "restarts", "rate", "ci"}`` with its 95% Wilson interval.
 """
@@ -50,10 +50,10 @@ class Training:
         return {**asdict(self), "batch_size": self.batch_size or None}
 
 
-def train_polish(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[str, torch.Tensor],
-                 training: Training, *, steps: int, seed: int, device: str, polish_iters: int = 300,
-                 lightning_above: int = 1_000_000, progress_bar: bool = False) -> PopulationResult:
-    """Train ``params`` ([K, *shape]) for ``steps`` steps, polish them in float64; the result on the CPU.
+def train(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[str, torch.Tensor],
+          training: Training, *, steps: int, seed: int, device: str, lightning_above: int = 1_000_000,
+          progress_bar: bool = False) -> PopulationResult:
+    """Train ``params`` ([K, *shape]) for ``steps`` steps; the result on the CPU.
 
     Runs of more network-steps (K x steps) than ``lightning_above`` train inside Lightning (progress
     bar, ``accelerator="auto"``), smaller ones with the bare engine (same steps; Lightning's
@@ -63,11 +63,18 @@ def train_polish(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Map
               batch_size=training.batch_size or None, batch_seed=seed)
     k = next(iter(params.values())).shape[0]
     if k * steps <= lightning_above:
-        trained = train_population(setting, X, y, params, device=device, **kw).cpu()
-    else:
-        accelerator = "cpu" if str(device).startswith("cpu") else "auto"
-        trained = fit_population(setting, X, y, params, accelerator=accelerator,
-                                 enable_progress_bar=progress_bar and sys.stderr.isatty(), **kw)
+        return train_population(setting, X, y, params, device=device, **kw).cpu()
+    accelerator = "cpu" if str(device).startswith("cpu") else "auto"
+    return fit_population(setting, X, y, params, accelerator=accelerator,
+                          enable_progress_bar=progress_bar and sys.stderr.isatty(), **kw)
+
+
+def train_polish(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[str, torch.Tensor],
+                 training: Training, *, steps: int, seed: int, device: str, polish_iters: int = 300,
+                 lightning_above: int = 1_000_000, progress_bar: bool = False) -> PopulationResult:
+    """:func:`train`, then batched L-BFGS in float64 (``polish_iters`` iterations); the result on the CPU."""
+    trained = train(setting, X, y, params, training, steps=steps, seed=seed, device=device,
+                    lightning_above=lightning_above, progress_bar=progress_bar)
     return polish_lbfgs(setting, X, y, trained.params, max_iter=polish_iters, device=device).cpu()
 
 
