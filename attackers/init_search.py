@@ -155,7 +155,8 @@ class InitSearch(PluginConfig):
         probe_len = max(1, round(self.probe_steps * budget.steps))
         rounds = max(1, math.ceil(math.log2(len(arms) / self.keep))) if len(arms) > self.keep else 0
         per_round = self.probe_fraction * total / max(rounds, 1)
-        alive, spent, log = list(arms), 0, {"rounds": [], "probe_steps": probe_len}
+        alive, spent = list(arms), 0
+        log: dict[str, Any] = {"rounds": [], "probe_steps": probe_len}
         for r in range(rounds):
             if budget.expired() or len(alive) <= self.keep:
                 break

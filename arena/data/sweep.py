@@ -189,7 +189,7 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
 
 def _check_training(node: dict[str, Any]) -> None:
     """One line for a bad optimizer, lr, momentum or batch size, before any cell trains."""
-    Training(str(node.get("optimizer", "adam")), node.get("lr"), node.get("momentum") or 0.0,
+    Training(str(node.get("optimizer", "adam")), node.get("lr"), node.get("momentum") or 0.0,  # type: ignore[arg-type]
              node.get("batch_size")).check("basins")
 
 

@@ -59,8 +59,8 @@ def train(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[st
     bar, ``accelerator="auto"``), smaller ones with the bare engine (same steps; Lightning's
     per-step overhead would dominate a small run). Mini-batches are drawn with ``seed``.
     """
-    kw = dict(steps=steps, lr=training.lr, optimizer=training.optimizer, momentum=training.momentum,
-              batch_size=training.batch_size or None, batch_seed=seed)
+    kw: dict[str, Any] = dict(steps=steps, lr=training.lr, optimizer=training.optimizer, momentum=training.momentum,
+                              batch_size=training.batch_size or None, batch_seed=seed)
     k = next(iter(params.values())).shape[0]
     if k * steps <= lightning_above:
         return train_population(setting, X, y, params, device=device, **kw).cpu()
