@@ -10,13 +10,16 @@ stuck?"), in the spirit of the experiments in Safran & Shamir, ICML 2018 (arXiv 
 
 On a fixed data set (``python -m arena attacker=random_restarts defender=none data=breast_cancer``;
 :mod:`arena.data`) it trains on those data instead of generating any: one population of
-``budget.restarts`` restarts.
+``budget.restarts`` restarts. The practitioner's knobs are all here: ``optimizer`` (adam, sgd),
+``momentum`` (SGD), ``batch_size`` (mini-batches shared by the population; null: full batch),
+``init`` (torch, kaiming_*, xavier_*: :mod:`arena.search.inits`) with ``init_scales`` as its scale.
+Each claim records the optimizer settings and the run's rate of converged points above the best
+(with its 95% Wilson interval).
 
 Run: ``python -m arena attacker=random_restarts defender=none``
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -25,17 +28,21 @@ import torch
 
 from arena.claims import Claim
 from arena.data import Dataset
-from arena.engine.lightning import fit_population
-from arena.engine.population import PopulationResult, polish_lbfgs, train_population
 from arena.landscape.setting import Setting
 from arena.contract.datasets import input_dim_of, separable_dataset
 from arena.contract import Budget, Guarantee, PluginConfig, require_int, require_number
 from arena.search import basins
+from arena.search.inits import check_scheme, init_population
+from arena.search.restarts import Training, above_best, rate_entry, train_polish
 
 
 @dataclass(frozen=True)
 class RandomRestarts(PluginConfig):
-    """Search by training; ``n`` samples per dataset, ``lr`` for Adam, ``init_scales`` cycled over restarts.
+    """Search by training; ``n`` samples per generated dataset, ``init_scales`` cycled over restarts.
+
+    ``optimizer`` (adam, sgd), ``lr``, ``momentum`` (sgd only), ``batch_size`` (null or 0: full
+    batch): the training (:class:`arena.search.restarts.Training`); ``init``: the initialisation
+    scheme (:data:`arena.search.inits.SCHEMES`), each of ``init_scales`` multiplying it;
 
     ``converged_grad``: a polished point counts as converged when ‖∇L‖ is below it;
     ``min_gap``: a point is submitted only if its loss exceeds the run's best by this much;
@@ -50,6 +57,10 @@ class RandomRestarts(PluginConfig):
 
     n: int = 16
     lr: float = 0.02
+    optimizer: str = "adam"
+    momentum: float = 0.0
+    batch_size: int | None = None
+    init: str = "torch"
     init_scales: tuple[float, ...] = (1.0, 2.0, 4.0)
     converged_grad: float = 1e-6
     min_gap: float = 1e-4
@@ -59,11 +70,16 @@ class RandomRestarts(PluginConfig):
     def __post_init__(self) -> None:
         who = "attacker random_restarts"
         require_int(who, "n", self.n, at_least=4)
-        require_number(who, "lr", self.lr)
+        self.training.check(who)
+        check_scheme(who, self.init)
         if not self.init_scales or isinstance(self.init_scales, str):
             raise ValueError(f"{who}: init_scales must be a non-empty list of numbers > 0, got {self.init_scales!r}")
         for scale in self.init_scales:
             require_number(who, "each of init_scales", scale)
+
+    @property
+    def training(self) -> Training:
+        return Training(self.optimizer, self.lr, self.momentum, self.batch_size)
 
     def applies_to(self, setting: Setting, guarantee: Guarantee | None) -> tuple[bool, str]:
         if setting.input_dim is None:
@@ -84,15 +100,18 @@ class RandomRestarts(PluginConfig):
             else:
                 X, y = data.tensors()
             per = -(-budget.restarts // len(self.init_scales))
-            inits = [setting.init_params(per, generator=gen, scale=s) for s in self.init_scales]
+            inits = [init_population(setting, per, self.init, s, gen) for s in self.init_scales]
             params = {k: torch.cat([p[k] for p in inits])[: budget.restarts] for k in setting.param_shapes}
-            trained = self._train(setting, X, y, params, budget, device)
-            polished = polish_lbfgs(setting, X, y, trained.params, max_iter=300, device=device).cpu()
+            polished = train_polish(setting, X, y, params, self.training, steps=budget.steps, seed=seed + dataset,
+                                    device=device, lightning_above=self.lightning_above,
+                                    progress_bar=self.progress_bar)
             basins.report(setting, X, y, polished.params,
                           label=f"random_restarts {'dataset ' + str(dataset) if data is None else 'data ' + data.name}")
             loss, gnorm = polished.loss, polished.grad_norm
             best = polished.best()
-            ok = torch.isfinite(loss) & (gnorm < self.converged_grad) & (loss > loss[best] + self.min_gap)
+            ok = above_best(loss, gnorm, float(loss[best]), self.converged_grad, self.min_gap)
+            run = {"init": self.init, "init_scales": list(self.init_scales), **self.training.record(),
+                   "above_best": rate_entry(int(ok.sum()), int(loss.numel()))}
             for k in torch.nonzero(ok).flatten().tolist():
                 theta = {name: t[k].clone() for name, t in polished.params.items()}
                 witness = {name: t[best].clone() for name, t in polished.params.items()}
@@ -100,16 +119,7 @@ class RandomRestarts(PluginConfig):
                               notes=f"dataset {dataset}, restart {k}: loss {float(loss[k]):.6g} after training "
                                     f"and polish (best of the run {float(loss[best]):.6g})",
                               extra={"search": {"dataset": dataset, "restart": k, "restarts": budget.restarts,
-                                                "steps": budget.steps, "grad_norm": float(gnorm[k])}})
+                                                "steps": budget.steps, "grad_norm": float(gnorm[k]), **run}})
                 found.append((float(loss[k] - loss[best]), claim))
         found.sort(key=lambda gc: -gc[0])
         return [c for _, c in found[: budget.max_claims]]
-
-    def _train(self, setting: Setting, X: torch.Tensor, y: torch.Tensor, params: dict, budget: Budget,
-               device: str) -> PopulationResult:
-        if budget.restarts * budget.steps <= self.lightning_above:
-            return train_population(setting, X, y, params, steps=budget.steps, lr=self.lr, optimizer="adam",
-                                    device=device).cpu()
-        accelerator = "cpu" if str(device).startswith("cpu") else "auto"
-        return fit_population(setting, X, y, params, steps=budget.steps, lr=self.lr, optimizer="adam",
-                              accelerator=accelerator, enable_progress_bar=self.progress_bar and sys.stderr.isatty())

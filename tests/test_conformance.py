@@ -10,6 +10,7 @@ from arena.testing import AttackerConformance, DefenderConformance
 DEFENDERS_FOR = {"path_to_infinity": ("exp_neuron", "multiplicative_exp")}
 # Searches train populations: one small setting keeps them fast.
 OPTIONS = {"random_restarts": {"settings": ("relu_1d",), "max_cases": 1},
+           "init_search": {"settings": ("relu_1d",), "max_cases": 1},
            # the population task: sizes the search finishes quickly (teacher_student_k100 is for the proofs)
            "teacher_student_search": {"settings": ("teacher_student_k10", "teacher_student_k20")},
            "symmetric_family": {"settings": ("teacher_student_k7", "teacher_student_k8")}}

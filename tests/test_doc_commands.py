@@ -69,7 +69,7 @@ PREPARE = {"arena report outputs/default": TINY.format("outputs/default"),
 EXIT = {"arena verify examples/adversarial/*/claim.json": 2}  # files of the corpus that cannot be read: exit 2
 
 _DEFAULT = "the whole default tournament (192 matches; its size is checked in tests/test_doc_counts.py)"
-_TALK = "the talk tournament (780 matches; its size is checked in tests/test_doc_counts.py)"
+_TALK = "the talk tournament (845 matches; its size is checked in tests/test_doc_counts.py)"
 SKIP: dict[str, str] = {
     "python -m arena": _DEFAULT,
     "python -m arena logger=none": _DEFAULT,
@@ -103,6 +103,10 @@ SKIP: dict[str, str] = {
     "pytest my_trap": "the scaffold's own tests: tests/test_scaffold.py runs them",
     "python -m arena attacker=my_trap defender=none": "needs the scaffolded package installed (tests/test_scaffold.py)",
     "python benchmarks/referee.py": "a benchmark",
+    "python benchmarks/restarts_vs_search.py --data breast_cancer wine --width 2 --seeds 0 1 2 3 4 --batch-size 64":
+        "a benchmark (about 5 minutes on 2 cores)",
+    "python benchmarks/restarts_vs_search.py --data breast_cancer wine --width 4 --seeds 0 1 2 3 4":
+        "a benchmark (about 3 minutes on 2 cores)",
     "python .ci/api_page.py": "rewrites docs/api.md (the --check form runs)",
     "python benchmarks/symmetric_families.py --plot docs/symmetric_loss.png": "a benchmark that redraws a docs picture",
     "python benchmarks/symmetric_crosscheck.py --k 7 8 9 10 --restarts 50": "a benchmark (200 searches)",

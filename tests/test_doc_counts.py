@@ -64,8 +64,8 @@ def facts() -> dict[str, int]:
     g = grids()
     return {"default": g["default"]["matches"], "default_attackers": g["default"]["attackers"],
             "default_defenders": g["default"]["defenders"], "default_defenders_again": g["default"]["defenders"],
-            # the default grid before symmetric_family joined (the README's timed run)
-            "default_before_symmetric": (g["default"]["attackers"] - 1) * g["default"]["defenders"],
+            # the default grid before symmetric_family and init_search joined (the README's timed run)
+            "default_before_symmetric": (g["default"]["attackers"] - 2) * g["default"]["defenders"],
             "talk": g["talk"]["matches"], "talk_attackers": g["talk"]["attackers"],
             "talk_defenders": g["talk"]["defenders"], "talk_settings": g["talk"]["settings"],
             "safran_shamir_cells": g["safran_shamir"]["cells"]}
@@ -73,7 +73,8 @@ def facts() -> dict[str, int]:
 
 STATED = [
     ("README.md", r"(?P<default>\d+) matches \((?P<default_attackers>\d+)\s+attackers × (?P<default_defenders>\d+) "
-                  r"defenders; the (?P<default_before_symmetric>\d+) matches before `symmetric_family` joined"
+                  r"defenders; the (?P<default_before_symmetric>\d+) matches before `symmetric_family` and `init_search` "
+                  r"joined"
                   r"[^;]*?its (?P<default_defenders_again>\d+) are `incompatible`"),
     ("README.md", r"experiment=talk\s+# (?P<talk>\d+) matches \((?P<talk_attackers>\d+) attackers × "
                   r"(?P<talk_defenders>\d+) defenders × (?P<talk_settings>\d+) settings\)"),

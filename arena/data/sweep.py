@@ -1,8 +1,8 @@
 """Bad basins on real data: ``python -m arena experiment=real_data``.
 
 For every data set × neuron × depth × width of the ``basins`` node it trains ``restarts`` standard
-initialisations (PyTorch's fan-in uniform init) of the network ``d-[width]*depth-1`` with full-batch
-Adam, polishes them with batched L-BFGS in float64, counts the restarts that end in a bad local
+initialisations (PyTorch's fan-in uniform init) of the network ``d-[width]*depth-1`` with Adam or
+SGD (``basins.optimizer``, ``momentum``; full batch, or ``batch_size`` samples per step), polishes them with batched L-BFGS in float64, counts the restarts that end in a bad local
 minimum by the arena's cheap test (:func:`arena.search.basins.judge_population`: converged, no
 saturated unit, Hessian PSD where it is computed, loss above the cell's best) and hands the worst
 converged end point above the best to the referee. It writes
@@ -41,6 +41,7 @@ from arena.engine.population import polish_lbfgs, train_population
 from arena.landscape.setting import Setting
 from arena.referee.judge import judge_safely
 from arena.search.basins import Population, judge_population, wilson
+from arena.search.restarts import Training
 from arena.claims.format import save_claim
 import dataclasses
 from arena.assumptions import make_assumption
@@ -80,7 +81,8 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
     gen = torch.Generator().manual_seed(seed * 1_000_003 + 1000 * width + 10 * depth + len(neuron))
     start = setting.init_params(K, generator=gen)
     trained = train_population(setting, X, y, start, steps=int(node["steps"]), lr=float(node["lr"]),
-                               optimizer=str(node.get("optimizer", "adam")), device=device)
+                               optimizer=str(node.get("optimizer", "adam")), momentum=float(node.get("momentum") or 0.0),
+                               batch_size=node.get("batch_size") or None, batch_seed=seed, device=device)
     polished = polish_lbfgs(setting, X, y, trained.params, max_iter=int(node.get("polish_iters", 300)), device=device)
     polished = _to_cpu(polished)
     census = judge_population(Population(setting, X, y, polished.params, label=f"{data.name} {neuron} {depth}x{width}"))
@@ -149,6 +151,7 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
     for key in ("restarts", "steps"):
         if isinstance(node.get(key), bool) or not isinstance(node.get(key), int) or node[key] < 1:
             raise ValueError(f"basins.{key} must be a positive integer, got {node.get(key)!r}")
+    _check_training(node)
     nodes = {name: data_node(name) for name in names}
     cells = [(nodes[n], neuron, depth, width) for n in names for neuron in neurons for depth in depths for width in widths]
     cells.sort(key=lambda c: -c[3] * c[2])  # largest first: the pool ends with small cells
@@ -184,6 +187,12 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
     return results
 
 
+def _check_training(node: dict[str, Any]) -> None:
+    """One line for a bad optimizer, lr, momentum or batch size, before any cell trains."""
+    Training(str(node.get("optimizer", "adam")), node.get("lr"), node.get("momentum") or 0.0,  # type: ignore[arg-type]
+             node.get("batch_size")).check("basins")
+
+
 def _device_name(name: Any) -> str:
     """``device`` of the run resolved once in the parent ("auto" -> "cuda" or "cpu")."""
     return str(resolve_device(str(name)))
@@ -217,13 +226,18 @@ def render_page(rows: list[dict[str, Any]], tables: list[dict[str, Any]], node: 
     """The report page (Markdown): settings, the data sets' assumptions, the cells, the plot."""
     return "\n".join([
         "# Bad basins on real data", "",
-        f"{node['restarts']} restarts per cell, full-batch {node.get('optimizer', 'adam')} (lr {node['lr']}, "
-        f"{node['steps']} steps) from PyTorch's standard initialisation, then L-BFGS in float64; loss "
+        f"{node['restarts']} restarts per cell, {_training_text(node)} (lr {node['lr']}, {node['steps']} steps) from PyTorch's standard initialisation, then L-BFGS in float64; loss "
         f"{node.get('loss', 'quadratic_hinge')}. `bad`: converged minima above the cell's best loss by the arena's cheap "
         "test; `referee`: the verdict on the worst converged point above the best (✓: proved). "
         f"Wall time {wall:.0f} s.", "",
         render_assumptions(tables), "## Cells", "", render_rows(rows), "",
         *(["![bad-basin rate against width](basins.png)", ""] if plotted else [])])
+
+
+def _training_text(node: dict[str, Any]) -> str:
+    """``full-batch adam``, ``sgd (momentum 0.9) on batches of 64``, ..."""
+    name = str(node.get("optimizer", "adam")) + (f" (momentum {node['momentum']:g})" if node.get("momentum") else "")
+    return f"{name} on batches of {node['batch_size']}" if node.get("batch_size") else f"full-batch {name}"
 
 
 def plot(path: Path, rows: list[dict[str, Any]]) -> str | None:

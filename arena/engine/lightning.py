@@ -1,10 +1,11 @@
 """The population engine as a Lightning module, for long searches (docs/design.md, "Population engine").
 
 :class:`PopulationModule` holds the whole population as one ``[K, P]`` parameter and takes one
-batched full-batch step per ``training_step``, so ``Trainer.fit`` brings its progress bar, loggers,
+batched step per ``training_step`` (full batch, or one mini-batch shared by all members:
+:mod:`arena.engine.batches`), so ``Trainer.fit`` brings its progress bar, loggers,
 checkpoints and ``accelerator="auto"``. It uses the engine's loss and optimizer, so
 :func:`fit_population` reaches what :func:`arena.engine.population.train_population` reaches for the same
-optimizer, learning rate and step count.
+optimizer, learning rate, step count and batches.
 """
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from arena.engine import limits as _limits
+from arena.engine.batches import MiniBatches
 from arena.engine.population import PopulationLoss, PopulationResult, make_optimizer
 from arena.landscape.setting import Setting
 
 
 class _Ticks(Dataset):
-    """``steps`` dummy items: one epoch is ``steps`` full-batch steps (the data live in the module)."""
+    """``steps`` dummy items: one epoch is ``steps`` steps (the data live in the module)."""
 
     def __init__(self, steps: int) -> None:
         self.steps = steps
@@ -43,7 +45,7 @@ class PopulationModule(pl.LightningModule):
     X: [n, d], y: [n] in {-1, +1}; params: name -> [K, *shape], copied into the parameter
     ``flat`` [K, P] in ``dtype`` (default: the params' dtype). X and y are buffers, so they follow the
     module to the accelerator. Logs ``loss/mean``, ``loss/min``, ``loss/max`` each step. The module
-    brings its own loader (one epoch = ``steps_per_epoch`` full-batch steps), so
+    brings its own loader (one epoch = ``steps_per_epoch`` steps), so
     ``pl.Trainer(max_steps=...).fit(module)`` is all a long run needs.
     """
 
@@ -52,7 +54,8 @@ class PopulationModule(pl.LightningModule):
 
     def __init__(self, setting: Setting, X: torch.Tensor, y: torch.Tensor, params: Mapping[str, torch.Tensor],
                  optimizer: str = "adam", lr: float = 1e-2, momentum: float = 0.0,
-                 dtype: torch.dtype | None = None, fused: bool = True, steps_per_epoch: int = 100) -> None:
+                 dtype: torch.dtype | None = None, fused: bool = True, steps_per_epoch: int = 100,
+                 batch_size: int | None = None, batch_seed: int = 0) -> None:
         super().__init__()
         if steps_per_epoch < 1:
             raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
@@ -65,11 +68,14 @@ class PopulationModule(pl.LightningModule):
         self.register_buffer("X", X.detach().to(dtype).clone())
         self.register_buffer("y", y.detach().to(dtype).clone())
         self.optimizer_name, self.lr, self.momentum, self.fused = optimizer, lr, momentum, fused
+        # the stream restarts with the module: a fit resumed from a checkpoint draws new batches
+        self._batches = MiniBatches(self.X.shape[0], batch_size, batch_seed)
         make_optimizer(optimizer, [torch.zeros(1, requires_grad=True)], lr=lr, momentum=momentum)  # fail early
         # Tensors stay out of hparams: the checkpoint holds them as state.
         self.save_hyperparameters({"setting": setting.to_config(), "optimizer": optimizer, "lr": lr,
                                    "momentum": momentum, "k": self.flat.shape[0],
-                                   "steps_per_epoch": steps_per_epoch})
+                                   "steps_per_epoch": steps_per_epoch, "batch_size": batch_size,
+                                   "batch_seed": batch_seed})
         self._objective: PopulationLoss | None = None
 
     @property
@@ -89,7 +95,8 @@ class PopulationModule(pl.LightningModule):
         return {k: v.detach().cpu().clone() for k, v in self.setting.unflatten(self.flat).items()}
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        loss = self()
+        rows = self._batches.next()
+        loss = self.objective(self.flat, None if rows is None else rows.to(self.X.device))
         detached = loss.detach()
         self.log("loss/mean", detached.mean(), prog_bar=True, batch_size=1)
         self.log("loss/min", detached.min(), batch_size=1)
@@ -154,8 +161,9 @@ def fit_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: M
                    enable_progress_bar: bool = False, logger: Any = False, enable_checkpointing: bool = False,
                    default_root_dir: str | None = None, callbacks: list[Any] | None = None,
                    log_every_n_steps: int = 50, quiet: bool = True, fused: bool = True,
-                   **trainer_kwargs: Any) -> PopulationResult:
-    """Train the population with ``Trainer.fit`` for ``steps`` full-batch steps.
+                   batch_size: int | None = None, batch_seed: int = 0, **trainer_kwargs: Any) -> PopulationResult:
+    """Train the population with ``Trainer.fit`` for ``steps`` steps (full batch, or ``batch_size``
+    samples per step drawn as in :func:`arena.engine.training.train_population`).
 
     X: [n, d], y: [n]; params: name -> [K, *shape]. Extra keyword arguments go to ``pl.Trainer``.
     ``quiet`` silences Lightning's start-up banner (set False to see it). Returns params detached on
@@ -169,7 +177,7 @@ def fit_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params: M
     if stopper is not None:
         callbacks = [*(callbacks or []), stopper]
     module = PopulationModule(setting, X, y, params, optimizer=optimizer, lr=lr, momentum=momentum, dtype=dtype,
-                              fused=fused, steps_per_epoch=steps)
+                              fused=fused, steps_per_epoch=steps, batch_size=batch_size, batch_seed=batch_seed)
     start = time.perf_counter()
     context = _quiet_lightning() if quiet else warnings.catch_warnings()
     with context:

@@ -28,6 +28,10 @@ class PopulationLoss:
     reuses its buffers, so backpropagate a call's loss before the next call (a stale backward
     raises an error rather than returning a wrong gradient); for Hessians or ``torch.func``
     transforms use ``fused=False`` or ``setting.empirical_loss`` directly.
+
+    ``rows`` (a [b] index tensor) evaluates the mean over those samples only (a mini-batch,
+    :mod:`arena.engine.batches`), the regularizer unchanged; the fused path keeps one set of
+    buffers per batch length.
     """
 
     def __init__(self, setting: Setting, X: torch.Tensor, y: torch.Tensor, *, fused: bool = True) -> None:
@@ -41,16 +45,23 @@ class PopulationLoss:
             self._plan = MLPPlan.from_setting(setting)
             self._Xt = X.t().contiguous()
             self._workspace = Workspace()
+            self._batch_workspaces: dict[int, Workspace] = {}
 
-    def __call__(self, flat: torch.Tensor) -> torch.Tensor:
-        """flat: [K, P] -> loss [K]."""
+    def __call__(self, flat: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """flat: [K, P] -> loss [K]; ``rows`` [b]: the mean over those samples only."""
         if flat.dim() != 2:
             raise ValueError(f"expected flat parameters [K, P], got shape {tuple(flat.shape)}")
+        X, y = (self.X, self.y) if rows is None else (self.X.index_select(0, rows), self.y.index_select(0, rows))
         if self.fused:
-            out = FusedMLP.apply(self._plan, self._workspace, flat, self.X, self._Xt)
-            data = self.setting.loss_fn(self.y * out).mean(-1)
+            if rows is None:
+                ws, Xt = self._workspace, self._Xt
+            else:
+                ws = self._batch_workspaces.setdefault(int(rows.numel()), Workspace())
+                Xt = X.t().contiguous()
+            out = FusedMLP.apply(self._plan, ws, flat, X, Xt)
+            data = self.setting.loss_fn(y * out).mean(-1)
         else:
-            data = self.setting.data_loss(self.setting.unflatten(flat), self.X, self.y)
+            data = self.setting.data_loss(self.setting.unflatten(flat), X, y)
         if not self.setting.regularizers and not (self.setting.builtin and self.setting.mlp.multiplicative_exp):
             return data
         return self.setting.combine(data, self.setting.unflatten(flat))

@@ -12,7 +12,8 @@ Public API (this module gathers it; each part lives in its own module):
   (:mod:`arena.engine.devices`);
 * :class:`PopulationLoss` — L(θ_k) for every member, ``[K, P] -> [K]``, differentiable, and
   :class:`PopulationResult` — what the runs return (:mod:`arena.engine.objective`);
-* :func:`train_population` — Adam or SGD for a fixed number of steps (:mod:`arena.engine.training`);
+* :func:`train_population` — Adam or SGD (momentum) for a fixed number of steps, full batch or in
+  mini-batches shared by the members (:mod:`arena.engine.training`, :mod:`arena.engine.batches`);
 * :func:`polish_lbfgs` — batched L-BFGS in float64, optionally kept inside a ball around the start
   (:mod:`arena.engine.lbfgs`).
 

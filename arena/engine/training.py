@@ -1,4 +1,5 @@
-"""First-order training of a population: full-batch Adam or SGD on the stacked [K, P] parameters.
+"""First-order training of a population: Adam or SGD (with momentum) on the stacked [K, P] parameters,
+full batch or in mini-batches shared by all members (:mod:`arena.engine.batches`).
 
 The K networks are independent, so the gradient of Σ_k L(θ_k) with respect to the stacked
 parameters holds every network's own gradient in its row, and elementwise optimizers applied to the
@@ -11,6 +12,7 @@ from typing import Callable, Mapping
 
 import torch
 
+from arena.engine.batches import MiniBatches
 from arena.engine.devices import resolve_device, sync
 from arena.engine.objective import PopulationLoss, PopulationResult, prepare, within_limits
 from arena.landscape.setting import Setting
@@ -65,8 +67,9 @@ def train_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params:
                      lr: float, steps: int, optimizer: str = "adam", momentum: float = 0.0,
                      device: str | torch.device = "auto", dtype: torch.dtype | None = None,
                      progress: bool | ProgressFn = False, log_every: int | None = None,
-                     fused: bool = True, stop_below: float | None = None) -> PopulationResult:
-    """Train every member of a population with full-batch Adam or SGD for ``steps`` steps.
+                     fused: bool = True, stop_below: float | None = None, batch_size: int | None = None,
+                     batch_seed: int = 0) -> PopulationResult:
+    """Train every member of a population with Adam or SGD (``momentum``: SGD only) for ``steps`` steps.
 
     X: [n, d], y: [n] in {-1, +1}; params: name -> [K, *shape] (not modified). ``dtype`` defaults
     to the params' dtype; ``lr`` is the optimizer's step size. ``progress``: True for a tqdm bar, or
@@ -75,7 +78,12 @@ def train_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params:
     independent: one that diverges to a non-finite loss does not disturb the others.
 
     ``stop_below``: end early once some member's loss is <= it (checked every ``log_every`` steps;
-    e.g. 0.0 for a search that cannot do better than a zero loss).
+    e.g. 0.0 for a search that cannot do better than a zero loss; on mini-batches it reads the
+    batch's loss).
+
+    ``batch_size``: samples per step, None or 0 for full batch (the default); each step is one
+    optimizer step on one mini-batch, the same batch for every member, drawn by
+    :class:`arena.engine.batches.MiniBatches` seeded by ``batch_seed`` (one shuffle per epoch).
 
     Returns params on ``device`` with loss and grad_norm evaluated there after the last step.
     Under active limits (:mod:`arena.engine.limits`) K and ``steps`` are clipped and the loop stops
@@ -87,10 +95,12 @@ def train_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params:
     flat, X, y = prepare(setting, X, y, params, dev, dtype)
     flat, steps, limits = within_limits(flat, steps)
     objective = PopulationLoss(setting, X, y, fused=fused)
+    batches = MiniBatches(X.shape[0], batch_size, batch_seed, dev)
     flat.requires_grad_(True)
     opt = make_optimizer(optimizer, [flat], lr=lr, momentum=momentum)
     every = max(1, log_every or steps // 100)
-    report, close = _reporter(progress, steps, f"{optimizer} K={flat.shape[0]}")
+    report, close = _reporter(progress, steps, f"{optimizer} K={flat.shape[0]}"
+                              + ("" if batches.full else f" batch={batches.batch_size}"))
     sync(dev)
     start = time.perf_counter()
     done, stopped = 0, False
@@ -100,7 +110,7 @@ def train_population(setting: Setting, X: torch.Tensor, y: torch.Tensor, params:
                 stopped = True
                 break
             done = step + 1
-            loss = objective(flat)
+            loss = objective(flat, batches.next())
             (flat.grad,) = torch.autograd.grad(loss.sum(), flat)
             opt.step()
             if step % every == 0 or step == steps - 1:

@@ -74,3 +74,28 @@ def test_a_cuda_sweep_without_cuda_is_refused(tmp_path):
         "data": ["iris"], "neurons": ["relu"], "widths": [1], "depths": [1], "restarts": 4, "steps": 5, "lr": 0.1}})
     with pytest.raises(ValueError, match="CUDA is not available"):
         run_basins(cfg)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"optimizer": "sgd", "momentum": -0.5}, r"^basins: momentum must be >= 0, got -0.5$"),
+    ({"momentum": 0.9}, r"^basins: momentum applies to optimizer sgd only"),
+    ({"batch_size": -3}, r"^basins: batch_size must be an integer >= 0 or null, got -3$"),
+    ({"optimizer": "adagrad"}, r"^basins: optimizer must be one of adam, sgd, got 'adagrad'$"),
+])
+def test_bad_training_knobs_are_one_line(tmp_path, extra, message):
+    cfg = OmegaConf.create({"out_dir": str(tmp_path), "basins": {"data": ["iris"], "neurons": ["relu"], "widths": [1],
+                                                                 "depths": [1], "restarts": 4, "steps": 5, "lr": 0.1,
+                                                                 **extra}})
+    with pytest.raises(ValueError, match=message):
+        run_basins(cfg)
+
+
+def test_a_minibatch_sgd_sweep_says_how_it_trained(tmp_path):
+    cfg = OmegaConf.create({"out_dir": str(tmp_path), "device": "cpu", "basins": {
+        "data": ["iris"], "neurons": ["relu"], "widths": [2], "depths": [1], "restarts": 6, "steps": 40, "lr": 0.05,
+        "optimizer": "sgd", "momentum": 0.9, "batch_size": 16, "polish_iters": 50, "seed": 0, "workers": 1,
+        "referee": {"restarts": 4, "restart_steps": 100, "probe_random": 16}}})
+    (cell,) = run_basins(cfg)
+    assert cell["row"]["restarts"] == 6 and 0.0 <= cell["row"]["rate"] <= 1.0
+    assert "6 restarts per cell, sgd (momentum 0.9) on batches of 16 (lr 0.05, 40 steps)" in \
+        (tmp_path / "basins.md").read_text()
