@@ -94,7 +94,7 @@ def _trained(n: int, d: int, h: int, seeds: int):
         t = torch.tensor(a, requires_grad=True)
         loss = s.empirical_loss(s.unflatten(t), X, y)
         (g,) = torch.autograd.grad(loss, t)
-        return float(loss), g.numpy()
+        return float(loss.detach()), g.numpy()
 
     pts = []
     for seed in range(seeds):
