@@ -3,19 +3,25 @@
 Each chosen cell runs :func:`arena.data.sweep.run_cell` in a fresh process (one thread) with
 ``--restarts`` restarts instead of the config's 200, every other knob as in
 ``conf/experiment/real_data_full.yaml``; printed per phase (train + polish, basin test, referee) in
-CPU seconds, with the process's peak resident memory and the chunk of restarts the cell used.
+CPU seconds, with the process's peak resident memory and the chunk of restarts the cell uses at 200
+restarts (``--max-gib`` lowers the memory per chunk, to run the chunked path on a few restarts).
 
-The extrapolation is a model, not a measurement: training, polishing and the basin test scale
-with the restarts (the restarts are independent), so a cell at 200 restarts costs its measured
-per-restart CPU times 200, plus one referee verdict (measured where the cell had a candidate).
-For the whole grid, the per-restart CPU of every cell is predicted as ``a + b · n · P`` (n samples,
-P parameters: one forward pass costs about n · P multiply-adds), a and b fitted by least squares
-on the measured cells; a verdict is added per cell at the mean measured referee CPU per n · P
-(an upper bound: cells without a converged point above the best get no verdict).
+The extrapolation is a model, not a measurement. Training, polishing and the basin test scale with
+the restarts (the restarts are independent), so ``CPU s at 200`` is the measured CPU of those
+phases times 200 / ``--restarts`` plus the referee's verdict where the cell had one (an upper bound:
+the per-step overhead of a cell is scaled too). For the whole grid, each cell not measured in full
+(``--measured basins.json`` of a sweep gives cells measured at 200 restarts, taken as they are)
+costs ``c + 200 · b · n · P`` CPU seconds (n samples, P parameters; a forward pass is about n · P
+multiply-adds), plus ``h · n · P²`` where P <= 2,000 (the basin test's Hessian of each distinct
+converged end point): b per neuron, the ratio of summed per-restart CPU to summed n · P over the
+measured cells above 2,000 parameters (so the largest cells set it); h per neuron, the ratio of
+summed basin-test CPU to summed n · P² over the cells measured in full; c the median CPU of the
+cells measured in full (their fixed cost and verdict). Verdicts at more than ~10^4 parameters are in it only where measured.
 
-    python benchmarks/real_data_cells.py                        # the default cells, 4 restarts each
-    python benchmarks/real_data_cells.py --cells digits:relu:2:256 iris:tanh:1:16 --restarts 2
-    python benchmarks/real_data_cells.py --json cells.json      # also write the measurements
+    python benchmarks/real_data_cells.py                        # the default cells, 2 restarts each
+    python benchmarks/real_data_cells.py --cells digits:relu:2:256 iris:tanh:1:16 --restarts 4
+    python benchmarks/real_data_cells.py --measured outputs/real_data/basins.json --json cells.json
+    python benchmarks/real_data_cells.py --reuse cells.json --measured outputs/real_data/basins.json
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ from arena.data.sweep import data_node, run_cell
 from arena.landscape.setting import Setting
 
 CONFIG = Path(__file__).resolve().parents[1] / "conf" / "experiment" / "real_data_full.yaml"
+HESSIAN_MAX = 2000  # arena.search.basins.judge_population computes Hessians up to this many parameters
 DEFAULT_CELLS = ("digits:relu:2:256", "digits:tanh:2:256", "digits:softplus:2:256", "digits:relu:1:64",
                  "digits:tanh:1:64", "digits_3v8:softplus:2:64", "breast_cancer:relu:1:64", "breast_cancer:tanh:2:16",
                  "wine:softplus:1:16", "iris:relu:2:16", "digits:softplus:1:16")
@@ -72,28 +79,41 @@ def setting_of(name: str, depth: int, width: int) -> tuple[int, Setting]:
     return data.n, Setting.from_config({"network": {"input_dim": data.d, "hidden": [width] * depth, "neuron": "relu"}})
 
 
-def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """Least squares y = a + b·x over (x, y) pairs (a >= 0)."""
-    m = len(points)
-    mx, my = sum(x for x, _ in points) / m, sum(y for _, y in points) / m
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    b = sum((x - mx) * (y - my) for x, y in points) / sxx if sxx > 0 else my / max(mx, 1e-12)
-    return max(0.0, my - b * mx), b
+def _measured_in_full(paths: list[Path], target: int) -> tuple[dict[tuple[str, str, int, int], float],
+                                                                  dict[tuple[str, str, int, int], tuple[float, float]]]:
+    """The cells those sweeps played at ``target`` restarts: (data, neuron, depth, width) -> CPU seconds, and
+    for those of at most HESSIAN_MAX parameters -> (basin test CPU seconds, n · P²)."""
+    full, census = {}, {}
+    for path in paths:
+        for cell in json.loads(path.read_text())["cells"]:
+            r = cell["row"]
+            if r["restarts"] == target:
+                key = (r["data"], r["neuron"], int(r["depth"]), int(r["width"]))
+                full[key] = float(cell["cpu_seconds"])
+                if r["params"] <= HESSIAN_MAX and "census" in cell.get("phases", {}):
+                    n, _ = setting_of(r["data"], 1, 1)
+                    census[key] = (float(cell["phases"]["census"]["cpu"]), n * float(r["params"]) ** 2)
+    return full, census
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cells", nargs="+", default=list(DEFAULT_CELLS), help="data:neuron:depth:width")
-    p.add_argument("--restarts", type=int, default=4, help="restarts per measured cell (the config plays 200)")
+    p.add_argument("--restarts", type=int, default=2, help="restarts per measured cell (the config plays 200)")
+    p.add_argument("--max-gib", type=float, default=None, help="memory per chunk of restarts (basins.max_gib)")
+    p.add_argument("--measured", type=Path, nargs="*", default=[], help="basins.json of sweeps measured in full")
+    p.add_argument("--reuse", type=Path, default=None, help="take the measured cells from an earlier --json file")
     p.add_argument("--json", type=Path, default=None, help="write the measurements and the estimate here")
     args = p.parse_args(argv)
     node = full_node()
     target = int(node["restarts"])
     node["restarts"] = args.restarts
+    if args.max_gib is not None:
+        node["max_gib"] = args.max_gib
     measured = []
-    print(f"cell | n | P | chunk@{target} | train+polish CPU s | basin test CPU s | referee CPU s | peak GiB | "
+    print(f"cell | n | P | chunk at {target} (here) | train+polish CPU s | basin test CPU s | referee CPU s | peak GiB | "
           f"CPU s at {target} restarts (extrapolated)")
-    for text in args.cells:
+    for text in [] if args.reuse else args.cells:
         name, neuron, depth, width = text.split(":")
         cell = (name, neuron, int(depth), int(width))
         n, setting = setting_of(name, cell[2], cell[3])
@@ -105,32 +125,40 @@ def main(argv: list[str] | None = None) -> None:
         chunk = chunk_size(setting, n, target, float(node.get("max_gib", 2.0)))
         measured.append({"cell": text, "n": n, "P": P, "per_restart_cpu": per_restart, "referee_cpu": referee,
                          "cpu_at_target": scaled, **m})
-        print(f"{text} | {n} | {P} | {chunk} | {m['phases']['train_and_polish']['cpu']:.1f} | "
+        print(f"{text} | {n} | {P} | {chunk} ({m['chunk']}) | {m['phases']['train_and_polish']['cpu']:.1f} | "
               f"{m['phases']['census']['cpu']:.1f} | {'-' if referee is None else f'{referee:.1f}'} | "
               f"{m['peak_gib']:.2f} | {scaled:.0f}", flush=True)
-    models = {}
-    for neuron in node["neurons"]:  # smooth neurons polish longer than ReLU (no exact zero loss): one fit each
-        own = [m for m in measured if m["cell"].split(":")[1] == neuron]
-        models[neuron] = fit([(m["n"] * m["P"], m["per_restart_cpu"]) for m in (own if len(own) >= 2 else measured)])
-    judged = [m for m in measured if m["referee_cpu"] is not None]
-    ref_rate = sum(m["referee_cpu"] / (m["n"] * m["P"]) for m in judged) / len(judged) if judged else 0.0
-    total, cells = 0.0, 0
+    if args.reuse:
+        measured = json.loads(args.reuse.read_text())["cells"]
+        print(f"(the {len(measured)} cells measured in {args.reuse})")
+    full, census = _measured_in_full(args.measured, target)
+    rate, hess = {}, {}
+    for neuron in node["neurons"]:  # smooth neurons polish longer than ReLU (no exact zero loss): one b each
+        own = [m for m in measured if m["cell"].split(":")[1] == neuron and m["P"] > HESSIAN_MAX] or measured
+        rate[neuron] = sum(m["per_restart_cpu"] for m in own) / sum(m["n"] * m["P"] for m in own)
+        small = [v for k, v in census.items() if k[1] == neuron]
+        hess[neuron] = sum(c for c, _ in small) / sum(nP2 for _, nP2 in small) if small else 0.0
+    fixed = sorted(full.values())[len(full) // 2] if full else 0.0
+    total, counted, cells = 0.0, 0.0, 0
     for name in node["data"]:
         for depth in node["depths"]:
             for width in node["widths"]:
                 n, setting = setting_of(name, int(depth), int(width))
                 P = setting.num_params
                 for neuron in node["neurons"]:
-                    a, b = models[neuron]
-                    total += (a + b * n * P) * target + ref_rate * n * P
+                    key = (name, neuron, int(depth), int(width))
+                    model = fixed + target * rate[neuron] * n * P + (hess[neuron] * n * P * P if P <= HESSIAN_MAX else 0)
+                    cost = full.get(key, model)
+                    total += cost
+                    counted += cost if key in full else 0.0
                     cells += 1
-    fitted = ", ".join(f"{k}: a = {a:.3g} s, b = {b:.3g} s" for k, (a, b) in models.items())
-    print(f"EXTRAPOLATED (per restart a + b·n·P CPU s; {fitted}; referee {ref_rate:.3g} s per n·P "
-          f"from {len(judged)} verdict(s)): the full grid, {cells} cells x {target} restarts, about {total / 3600:.1f} "
-          f"CPU-hours, {total / 7200:.1f} h on 2 cores")
+    fitted = ", ".join(f"{k}: b = {rate[k]:.3g} s, h = {hess[k]:.3g} s" for k in rate)
+    print(f"EXTRAPOLATED (c + {target}·b·n·P [+ h·n·P² where P <= {HESSIAN_MAX}] CPU s per cell; {fitted}; c = {fixed:.1f} s; {len(full)} cell(s) measured "
+          f"in full, {counted:.0f} CPU s): the full grid, {cells} cells x {target} restarts, about "
+          f"{total / 3600:.1f} CPU-hours, {total / 7200:.1f} h on 2 cores")
     if args.json:
-        args.json.write_text(json.dumps({"restarts": args.restarts, "cells": measured, "model": models,
-                                         "referee_per_nP": ref_rate, "full_grid_cpu_hours": total / 3600}, indent=2,
+        args.json.write_text(json.dumps({"restarts": args.restarts, "cells": measured, "b_per_neuron": rate, "h_per_neuron": hess, "c": fixed,
+                                         "full_grid_cpu_hours": total / 3600}, indent=2,
                                         default=str) + "\n")
 
 
