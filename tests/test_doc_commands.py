@@ -79,8 +79,11 @@ SKIP: dict[str, str] = {
     "python -m arena -m attacker='glob(*)' defender='glob(*)' seed=0,1": "the default grid twice as a multirun",
     "python -m arena -m launcher=joblib attacker='glob(*)' defender='glob(*)'": "the default grid as a multirun",
     "python -m arena experiment=real_data": "the real-data sweep (491 CPU seconds)",
-    "python -m arena experiment=real_data 'basins.data=[breast_cancer,wine,iris,digits_3v8]' "
-    "'basins.widths=[1,2,4,8,16,64,256]' 'basins.depths=[1,2]' basins.workers=16": "the full real-data sweep (16 cores)",
+    "python -m arena experiment=real_data_full": "the full real-data sweep (about 16 CPU-hours, extrapolated in docs/data.md)",
+    "python -m arena experiment=real_data_full 'basins.data=[iris,wine,breast_cancer]' 'basins.widths=[1,2,4,8,16]'":
+        "part of the full real-data sweep (90 cells, 44 CPU minutes)",
+    "python benchmarks/real_data_cells.py --measured outputs/real_data_full/basins.json":
+        "a benchmark (11 cells of the full real-data sweep, ~4 CPU minutes)",
     "python -m arena data=file data.path=my.csv data.name=mine data.standardize=true "
     "'tournament.attackers=[random_restarts]' 'tournament.defenders=[none]' out_dir=outputs/mine":
         "needs the reader's file my.csv (tests/arena/data read such files)",

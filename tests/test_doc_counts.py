@@ -42,6 +42,9 @@ def _grid(overrides: list[str]) -> dict[str, int]:
             sweep = cfg.get("sweep")
             if sweep:
                 sizes["cells"] = len(sweep.k) * len(sweep.students)
+            basins = cfg.get("basins")
+            if basins:
+                sizes["cells"] = len(basins.data) * len(basins.neurons) * len(basins.widths) * len(basins.depths)
             return sizes
     finally:
         GlobalHydra.instance().clear()
@@ -68,7 +71,8 @@ def facts() -> dict[str, int]:
             "default_before_symmetric": (g["default"]["attackers"] - 2) * g["default"]["defenders"],
             "talk": g["talk"]["matches"], "talk_attackers": g["talk"]["attackers"],
             "talk_defenders": g["talk"]["defenders"], "talk_settings": g["talk"]["settings"],
-            "safran_shamir_cells": g["safran_shamir"]["cells"]}
+            "safran_shamir_cells": g["safran_shamir"]["cells"], "real_data_cells": g["real_data"]["cells"],
+            "real_data_full_cells": g["real_data_full"]["cells"]}
 
 
 STATED = [
@@ -82,6 +86,9 @@ STATED = [
     ("docs/catalogue.md", r"experiment=talk\s+# (?P<talk>\d+) matches"),
     ("docs/catalogue.md", r"plays every attacker against these defenders on\s+(?P<talk_settings>\w+) base settings"),
     ("docs/scaling.md", r"plays the default tournament \((?P<default>\d+) matches"),
+    ("docs/data.md", r"The default sweep is small:[^:]*: (?P<real_data_cells>\d+) cells"),
+    ("docs/data.md", r"`experiment=real_data_full`[^.]*?\((?P<real_data_full_cells>\d+) cells"),
+    ("README.md", r"`experiment=real_data_full` \((?P<real_data_full_cells>\d+) cells"),
 ]
 
 # "N matches" that count a described run rather than a config's grid today, with why
@@ -108,6 +115,7 @@ def test_the_grids_are_what_the_configs_say():
                             "matches": attackers * defenders}
     assert g["talk"]["settings"] == 5 and g["talk"]["defenders"] == 13 and g["talk"]["attackers"] == attackers
     assert g["safran_shamir"]["matches"] == 16 and g["safran_shamir"]["cells"] == 60
+    assert g["real_data"]["cells"] == 3 * 3 * 4 * 1 and g["real_data_full"]["cells"] == 5 * 3 * 7 * 2
     assert set(g) == {"default", *EXPERIMENTS}
 
 

@@ -13,9 +13,13 @@ converged end point above the best to the referee. It writes
 * ``<out_dir>/basins.json``: the rows, the basin test's details per cell and the data sets;
 * ``<out_dir>/assumptions.md``: per data set, the data assumptions (linear separability with its
   LP certificate, distinct inputs) checked on the data;
-* ``<out_dir>/basins.png`` (rate against width, one panel per data set, one line per neuron and
-  depth; needs matplotlib) and ``<out_dir>/basins.md``, the report page holding both tables.
+* ``<out_dir>/basins.png`` (rate against width on a log2 axis with the Wilson intervals, one panel per
+  data set, one colour per neuron, one line style per depth; needs matplotlib), ``<out_dir>/basins.md``
+  and ``<out_dir>/basins.html`` (self-contained), the report page holding the plot, both tables and
+  the CPU seconds of each cell (:mod:`arena.data.basins_page`).
 
+A cell whose restarts would need more than ``basins.max_gib`` GiB at once runs in chunks of
+restarts (:mod:`arena.data.chunks`); ``experiment=real_data_full`` plays the whole grid.
 Cells run in ``basins.workers`` processes, one thread each, on the run's ``device`` (``auto``: the
 GPU when there is one; CUDA workers are spawned, not forked). The worst point of each cell is also
 written as a claim, ``<out_dir>/claims/<data>__<neuron>__d<depth>__w<width>.json``, so
@@ -23,35 +27,35 @@ written as a claim, ``<out_dir>/claims/<data>__<neuron>__d<depth>__w<width>.json
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from arena.plain import write_csv
-import yaml
-from importlib.resources import files
 import torch
-from arena.claims import Claim
-from arena.data import load_data
-from arena.engine.population import polish_lbfgs, train_population
-from arena.landscape.setting import Setting
-from arena.referee.judge import judge_safely
-from arena.search.basins import Population, judge_population, wilson
-from arena.search.restarts import Training
-from arena.claims.format import save_claim
-import dataclasses
+import yaml
+
 from arena.assumptions import make_assumption
-from arena.plain import plain
+from arena.claims import Claim
+from arena.claims.format import save_claim
+from arena.data import load_data
+from arena.data.basins_page import DATA_ASSUMPTIONS, write_pages
+from arena.data.chunks import cat_results, chunk_size, train_and_polish
+from arena.data.chunks import census as basin_census
 from arena.engine.devices import resolve_device
+from arena.landscape.setting import Setting
+from arena.plain import plain, write_csv
+from arena.referee.judge import judge_safely
+from arena.search.basins import Population, wilson
+from arena.search.restarts import Training
 
 COLUMNS = ("data", "neuron", "depth", "width", "params", "restarts", "bad", "rate", "ci_low", "ci_high",
            "best_loss", "worst_bad_loss", "verdict", "proof")
-DATA_ASSUMPTIONS = ("data_linearly_separable", "data_linearly_separable_through_origin", "inputs_distinct",
-                    "inputs_distinct_in_one_coordinate")
 
 
 def data_node(name: str) -> dict[str, Any]:
@@ -80,12 +84,14 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
     K, seed = int(node["restarts"]), int(node.get("seed", 0))
     gen = torch.Generator().manual_seed(seed * 1_000_003 + 1000 * width + 10 * depth + len(neuron))
     start = setting.init_params(K, generator=gen)
-    trained = train_population(setting, X, y, start, steps=int(node["steps"]), lr=float(node["lr"]),
-                               optimizer=str(node.get("optimizer", "adam")), momentum=float(node.get("momentum") or 0.0),
-                               batch_size=node.get("batch_size") or None, batch_seed=seed, device=device)
-    polished = polish_lbfgs(setting, X, y, trained.params, max_iter=int(node.get("polish_iters", 300)), device=device)
-    polished = _to_cpu(polished)
-    census = judge_population(Population(setting, X, y, polished.params, label=f"{data.name} {neuron} {depth}x{width}"))
+    chunk = chunk_size(setting, data.n, K, float(node.get("max_gib", 2.0)))
+    clock = _PhaseClock()
+    parts = [_to_cpu(p) for p in train_and_polish(setting, X, y, start, node, device, chunk)]
+    polished = parts[0] if len(parts) == 1 else cat_results(parts)
+    clock.lap("train_and_polish")
+    pop = Population(setting, X, y, polished.params, label=f"{data.name} {neuron} {depth}x{width}")
+    census = basin_census(pop, parts)
+    clock.lap("census")
     low, high = wilson(census["bad"], K)
     row = {"data": data.name, "neuron": neuron, "depth": depth, "width": width, "params": setting.num_params,
            "restarts": K, "bad": census["bad"], "rate": census["bad"] / K, "ci_low": low, "ci_high": high,
@@ -101,9 +107,25 @@ def run_cell(data_cfg: dict[str, Any], neuron: str, depth: int, width: int, node
         row.update(verdict=verdict.verdict, proof=verdict.evidence.get("proof") is True)
         if claims_dir is not None:
             save_claim(claim, Path(claims_dir) / f"{data.name}__{neuron}__d{depth}__w{width}.json")
+        certificate = verdict.evidence.get("proof_certificate") or {}
         census["judged"] = {"restart": candidate, "loss": float(polished.loss[candidate]),
-                            "reasons": verdict.reasons[:3]}
-    return {"row": row, "census": census, "cpu_seconds": time.process_time() - t}
+                            "reasons": verdict.reasons[:3], "proof_reason": certificate.get("reason")}
+        clock.lap("referee")
+    census["chunk"] = chunk
+    return {"row": row, "census": census, "cpu_seconds": time.process_time() - t, "phases": clock.phases}
+
+
+class _PhaseClock:
+    """CPU and wall seconds of the phases of one cell (``phases``: name -> {"cpu": s, "wall": s})."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, dict[str, float]] = {}
+        self._cpu, self._wall = time.process_time(), time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        cpu, wall = time.process_time(), time.perf_counter()
+        self.phases[name] = {"cpu": round(cpu - self._cpu, 3), "wall": round(wall - self._wall, 3)}
+        self._cpu, self._wall = cpu, wall
 
 
 def _to_cpu(result: Any) -> Any:
@@ -151,6 +173,8 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
     for key in ("restarts", "steps"):
         if isinstance(node.get(key), bool) or not isinstance(node.get(key), int) or node[key] < 1:
             raise ValueError(f"basins.{key} must be a positive integer, got {node.get(key)!r}")
+    if not float(node.get("max_gib", 2.0)) > 0:
+        raise ValueError(f"basins.max_gib must be > 0 (GiB per worker for one chunk of restarts), got {node['max_gib']!r}")
     _check_training(node)
     nodes = {name: data_node(name) for name in names}
     cells = [(nodes[n], neuron, depth, width) for n in names for neuron in neurons for depth in depths for width in widths]
@@ -177,10 +201,7 @@ def run_basins(cfg: Any) -> list[dict[str, Any]]:
     write_csv(out / "basins.csv", rows, COLUMNS)
     (out / "basins.json").write_text(json.dumps({"config": node, "device": device, "wall_seconds": wall, "data": tables,
                                                  "cells": results}, indent=2, default=str) + "\n")
-    note = plot(out / "basins.png", rows)
-    page = render_page(rows, tables, node, wall, plotted=note is None)
-    (out / "basins.md").write_text(page)
-    (out / "assumptions.md").write_text(render_assumptions(tables))
+    page, note = write_pages(out, results, tables, node, wall)
     print(page)
     print(f"{len(rows)} cells, {node['restarts']} restarts each, {wall:.0f} s wall ({workers} worker(s) on {device}); "
           f"{out / 'basins.csv'}" + (f"; {note}" if note else f", {out / 'basins.png'}"))
@@ -196,78 +217,3 @@ def _check_training(node: dict[str, Any]) -> None:
 def _device_name(name: Any) -> str:
     """``device`` of the run resolved once in the parent ("auto" -> "cuda" or "cpu")."""
     return str(resolve_device(str(name)))
-
-
-def render_rows(rows: list[dict[str, Any]]) -> str:
-    lines = ["| data | neuron | depth | width | params | bad / restarts | rate [95% CI] | best loss | worst bad loss | referee |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        worst = "-" if r["worst_bad_loss"] is None else f"{r['worst_bad_loss']:.6g}"
-        verdict = "-" if r["verdict"] is None else r["verdict"] + (" ✓" if r["proof"] else "")
-        lines.append(f"| {r['data']} | {r['neuron']} | {r['depth']} | {r['width']} | {r['params']} | {r['bad']} / "
-                     f"{r['restarts']} | {100 * r['rate']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}] | "
-                     f"{r['best_loss']:.6g} | {worst} | {verdict} |")
-    return "\n".join(lines)
-
-
-def render_assumptions(tables: list[dict[str, Any]]) -> str:
-    marks = {(True, True): "✓", (True, False): "✓?", (False, True): "✗", (False, False): "✗?"}
-    head = "| data | n × d | fingerprint | " + " | ".join(DATA_ASSUMPTIONS) + " |"
-    lines = ["## The data sets", "", "✓ proved, ✓? holds numerically, ✗ proved to fail, ✗? fails without proof, ? undecided.",
-             "", head, "|" + "---|" * (3 + len(DATA_ASSUMPTIONS))]
-    for t in tables:
-        cells = [marks.get((t["checks"][a]["holds"], t["checks"][a]["proved"]), "?") for a in DATA_ASSUMPTIONS]
-        lines.append(f"| {t['data']} | {t['n']} × {t['d']} | `{t['fingerprint'][:12]}` | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def render_page(rows: list[dict[str, Any]], tables: list[dict[str, Any]], node: dict[str, Any], wall: float,
-                plotted: bool) -> str:
-    """The report page (Markdown): settings, the data sets' assumptions, the cells, the plot."""
-    return "\n".join([
-        "# Bad basins on real data", "",
-        f"{node['restarts']} restarts per cell, {_training_text(node)} (lr {node['lr']}, {node['steps']} steps) from PyTorch's standard initialisation, then L-BFGS in float64; loss "
-        f"{node.get('loss', 'quadratic_hinge')}. `bad`: converged minima above the cell's best loss by the arena's cheap "
-        "test; `referee`: the verdict on the worst converged point above the best (✓: proved). "
-        f"Wall time {wall:.0f} s.", "",
-        render_assumptions(tables), "## Cells", "", render_rows(rows), "",
-        *(["![bad-basin rate against width](basins.png)", ""] if plotted else [])])
-
-
-def _training_text(node: dict[str, Any]) -> str:
-    """``full-batch adam``, ``sgd (momentum 0.9) on batches of 64``, ..."""
-    name = str(node.get("optimizer", "adam")) + (f" (momentum {node['momentum']:g})" if node.get("momentum") else "")
-    return f"{name} on batches of {node['batch_size']}" if node.get("batch_size") else f"full-batch {name}"
-
-
-def plot(path: Path, rows: list[dict[str, Any]]) -> str | None:
-    """Rate against width with Wilson intervals: one panel per data set, one line per neuron and depth."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "plot skipped: matplotlib is not installed (pip install 'localmin-arena[report]')"
-    names = list(dict.fromkeys(r["data"] for r in rows))
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.6), squeeze=False)
-    for ax, name in zip(axes[0], names):
-        lines: dict[tuple[str, int], list] = {}
-        for r in rows:
-            if r["data"] == name:
-                lines.setdefault((r["neuron"], r["depth"]), []).append(r)
-        for (neuron, depth), group in lines.items():
-            group.sort(key=lambda r: r["width"])
-            err = [[max(0.0, r["rate"] - r["ci_low"]) for r in group], [max(0.0, r["ci_high"] - r["rate"]) for r in group]]
-            ax.errorbar([r["width"] for r in group], [r["rate"] for r in group], yerr=err, marker="o", capsize=3,
-                        label=f"{neuron}, depth {depth}")
-        ax.set_xscale("log", base=2)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("width")
-        ax.set_title(name)
-    axes[0][0].set_ylabel("share of restarts in a bad minimum")
-    axes[0][-1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return None
