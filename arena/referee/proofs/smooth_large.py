@@ -122,16 +122,22 @@ def _scatter_add(H: Balls, rows: np.ndarray, cols: np.ndarray, mid: np.ndarray, 
     H.mid[rows, cols] = new
 
 
-def gradient_mid(model: Model, centre: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """∇L(θ₀) in floats ([P]; only to choose a centre, nothing rests on it)."""
+def _loss_terms_and_gradient(model: Model, centre: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[Balls, Balls]:
+    """ℓ(m_i) [n] and ∇L(θ₀) [P] (the regularizer's gradient included), enclosed."""
+    _check_model(model)
     n = X.shape[0]
     theta = Balls.exact(centre)
     f, sig, Xt = _forward(model, theta, X)
     lname, lp = model.loss
-    _, l1, _ = apply(lambda m: loss_derivs(lname, lp, m), scale(f, y), 3)
-    grad = _jacobian(model, theta, X, sig, Xt).mid.T @ (l1.mid * y / n)
+    l0, l1, _ = apply(lambda m: loss_derivs(lname, lp, m), scale(f, y), 3)
+    grad = matmul(_jacobian(model, theta, X, sig, Xt).T, divide(scale(l1, y), n)[:, None])[:, 0]
     c = _penalty(model)
-    return grad + 2 * c * centre if c is not None else grad
+    return l0, grad if c is None else add(grad, scale(Balls.exact(2 * c), centre))
+
+
+def gradient_mid(model: Model, centre: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∇L(θ₀) in floats ([P]; only to choose a centre, nothing rests on it)."""
+    return _loss_terms_and_gradient(model, centre, X, y)[1].mid
 
 
 def newton_centre(model: Model, centre: np.ndarray, X: np.ndarray, y: np.ndarray,
@@ -177,18 +183,11 @@ def _smallest_by_inverse(factor: tuple[np.ndarray, bool], size: int) -> float:
 
 def value_and_gradient(model: Model, centre: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[arb, arb]:
     """L(θ₀) enclosed and an upper bound of ‖∇L(θ₀)‖: centre [P], X [n, d] float64, y [n] ±1."""
-    _check_model(model)
-    n = X.shape[0]
-    theta = Balls.exact(centre)
-    f, sig, Xt = _forward(model, theta, X)
-    lname, lp = model.loss
-    l0, l1, _ = apply(lambda m: loss_derivs(lname, lp, m), scale(f, y), 3)
-    loss = sum_arb(l0) / n
-    grad = matmul(_jacobian(model, theta, X, sig, Xt).T, divide(scale(l1, y), n)[:, None])[:, 0]
+    l0, grad = _loss_terms_and_gradient(model, centre, X, y)
+    loss = sum_arb(l0) / X.shape[0]
     c = _penalty(model)
     if c is not None:
         loss += sum((arb(ck) * arb(t) ** 2 for ck, t in zip(c.tolist(), centre.tolist()) if ck), arb(0))
-        grad = add(grad, scale(Balls.exact(2 * c), centre))
     return loss, norm_upper(grad)
 
 
