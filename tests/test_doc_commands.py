@@ -95,8 +95,8 @@ SKIP: dict[str, str] = {
     "python -m arena attacker=data_search attacker.rounds=6 attacker.x_steps=80 attacker.max_steps=null "
     "attacker.max_restarts=null": "a data search without step limits",
     "python -m arena attacker=smooth_plateau defender=softplus": "a witness search (minutes on 2 cores)",
-    "python -m arena attacker=symmetric_family setting=teacher_student_k100 defender=none referee=fast":
-        "15 minutes of the float referee at k = 100",
+    "python -m arena attacker=symmetric_family setting=teacher_student_k100 defender=none":
+        "one to two minutes of the float referee at k = 100",
     "arena verify path/to/claim.json": "a placeholder path",
     "arena verify claim.json --json --seed 8142": "a placeholder claim and seed",
     "arena verify --check-certificate outputs/<name>/matches/<match>/": "a placeholder path",

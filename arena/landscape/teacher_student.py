@@ -91,6 +91,9 @@ def population_grad(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     nz = Z.norm(dim=-1)  # [K, n + k]
     inv = 1.0 / nz.clamp_min(tiny)
     cos = (W @ Z.transpose(-1, -2)).mul_(inv[:, :n].unsqueeze(-1)).mul_(inv.unsqueeze(-2)).clamp_(-1.0, 1.0)
+    # the i' = i terms are dropped by ``sign`` below; their cos (= 1) is set to 0 so that forward-mode
+    # derivatives (Hessian-vector products) never meet √ and arccos' infinite slopes at cos = 1
+    cos[:, :, :n].diagonal(dim1=-2, dim2=-1).zero_()
     sign = torch.ones(n, n + V.shape[0], dtype=W.dtype, device=W.device)
     sign[:, n:] = -1
     sign[:, :n].fill_diagonal_(0.0)  # the i' = i term is κ(wᵢ, wᵢ) = ‖wᵢ‖²/2, whose gradient is wᵢ/2

@@ -23,6 +23,30 @@ def loss_of_flat(setting: Setting, X: torch.Tensor, y: torch.Tensor) -> Callable
     return lambda v: setting.empirical_loss(setting.unflatten(v), X, y)
 
 
+def batched_gradient(setting: Setting, X: torch.Tensor,
+                     y: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """v [m, P] -> ∇L [m, P], one gradient per row.
+
+    The teacher–student loss uses its closed-form gradient (:func:`population_grad`): the same
+    derivative as autograd's wherever F is differentiable, at a fraction of the cost (one pass over
+    the k² × k Gram products instead of a backward pass through arccos); other settings use autograd.
+    """
+    if isinstance(setting, TeacherStudentSetting):
+        V = setting.teacher()
+
+        def closed(v: torch.Tensor) -> torch.Tensor:
+            W = setting.unflatten(v)["W"]
+            return population_grad(W, V.to(W)).reshape(v.shape)
+        return closed
+    f = loss_of_flat(setting, X, y)
+
+    def auto(v: torch.Tensor) -> torch.Tensor:
+        v = v.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(f(v).sum(), v)
+        return g
+    return auto
+
+
 def gradient(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """∇L(v): [P] (autograd; at a ReLU kink this is the one-sided derivative with σ'(0) = 0).
 
@@ -80,7 +104,7 @@ def hessian_spectrum(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torc
         vals, vecs = torch.linalg.eigh(H)
         vals_np, vecs_np = vals.cpu().numpy(), vecs.cpu().numpy()
         return Spectrum(vals_np, vecs_np, "exact", vals_np)
-    g = grad(f)
+    g = _flat_gradient(setting, X, y)
 
     def hvp(u: np.ndarray) -> np.ndarray:
         t = torch.as_tensor(np.ascontiguousarray(u).reshape(-1), dtype=v.dtype, device=v.device)
@@ -91,6 +115,16 @@ def hessian_spectrum(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torc
     lo_vals, lo_vecs = eigsh(op, k=k, which="SA", maxiter=lanczos_maxiter, tol=lanczos_tol)
     hi_vals, hi_vecs = eigsh(op, k=1, which="LA", maxiter=lanczos_maxiter, tol=lanczos_tol)
     return Spectrum(np.concatenate([lo_vals, hi_vals]), np.concatenate([lo_vecs, hi_vecs], axis=1), "lanczos")
+
+
+def _flat_gradient(setting: Setting, X: torch.Tensor, y: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """v [P] -> ∇L(v) [P], differentiable in forward mode: for the teacher–student loss the closed
+    form (a Hessian-vector product is then one forward-mode pass through it, not a forward pass
+    through a backward pass), else autograd's grad."""
+    if isinstance(setting, TeacherStudentSetting):
+        V = setting.teacher()
+        return lambda v: population_grad(setting.unflatten(v)["W"].unsqueeze(0), V.to(v))[0].reshape(-1)
+    return grad(loss_of_flat(setting, X, y))
 
 
 def hessian_matrix(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tensor) -> torch.Tensor:

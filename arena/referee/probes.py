@@ -14,7 +14,7 @@ from typing import Callable
 
 import torch
 
-from arena.referee.curvature import loss_of_flat
+from arena.referee.curvature import batched_gradient, loss_of_flat
 from arena.landscape.setting import Setting
 
 
@@ -94,10 +94,12 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
     # Descent runs: normalised projected gradient steps inside the ball from the lowest points.
     starts = torch.topk(-deltas, k=min(descent_starts, D.shape[0])).indices
     chunk = rows_per_chunk(setting, X, P)
+    grad_of = batched_gradient(setting, X, y)
     run_best, run_pts = losses[starts].clone(), (v + radius * D[starts]).clone()
     for c in range(0, starts.numel(), chunk):
         part = slice(c, c + chunk)
-        run_best[part], run_pts[part] = _descend(f, v, run_pts[part], run_best[part], radius, metric, descent_steps)
+        run_best[part], run_pts[part] = _descend(f, grad_of, v, run_pts[part], run_best[part], radius, metric,
+                                                     descent_steps)
     j = int(torch.argmin(run_best))
     if float(run_best[j]) - base < min_delta:
         min_delta = float(run_best[j]) - base
@@ -109,17 +111,18 @@ def probe_ball(setting: Setting, X: torch.Tensor, y: torch.Tensor, v: torch.Tens
     return ProbeReport(radius, min_delta, min_delta < -tol, source, direction.detach(), displacement.detach())
 
 
-def _descend(f: Callable[[torch.Tensor], torch.Tensor], v: torch.Tensor, pts: torch.Tensor,
+def _descend(f: Callable[[torch.Tensor], torch.Tensor], grad_of: Callable[[torch.Tensor], torch.Tensor],
+             v: torch.Tensor, pts: torch.Tensor,
              best: torch.Tensor, radius: float, metric: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``steps`` normalised projected gradient steps from pts [m, P] inside the (metric) ball B(v, r).
 
     Returns the lowest loss each run reached [m] (``best``: the loss at its start) and where [m, P].
+    ``grad_of``: pts [m, P] -> the gradients [m, P] (:func:`batched_gradient`).
     """
     step = radius / 4
     pts, best, run_pts = pts.detach().clone(), best.clone(), pts.detach().clone()
     for _ in range(steps):
-        pts.requires_grad_(True)
-        (g,) = torch.autograd.grad(f(pts).sum(), pts)
+        g = grad_of(pts)
         with torch.no_grad():
             gn = g.norm(dim=1, keepdim=True).clamp(min=1e-300)
             pts = pts - step * g / gn
