@@ -96,10 +96,14 @@ def divide(a: Balls, n: int) -> Balls:
     return Balls(mid, up(a.rad / n + U * np.abs(mid)))
 
 
-def matmul(a: Balls, b: Balls) -> Balls:
-    """a @ b: |AB − fl(A_m B_m)| <= γ_k|A_m||B_m| + |A_m|B_r + A_r(|B_m| + B_r)."""
+def matmul(a: Balls, b: Balls, mid_only: bool = False) -> Balls:
+    """a @ b: |AB − fl(A_m B_m)| <= γ_k|A_m||B_m| + |A_m|B_r + A_r(|B_m| + B_r).
+
+    ``mid_only``: skip the radius (left at 0: not an enclosure; for float choices only)."""
     k = a.mid.shape[-1]
     mid = a.mid @ b.mid
+    if mid_only:
+        return Balls(mid, np.zeros_like(mid))
     abs_b = np.abs(b.mid)
     rad = np.abs(a.mid) @ (b.rad + gamma(k + 2) * abs_b)
     if a.rad.any():

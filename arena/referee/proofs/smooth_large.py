@@ -153,7 +153,7 @@ def newton_centre(model: Model, centre: np.ndarray, X: np.ndarray, y: np.ndarray
     theta = np.asarray(centre, dtype=np.float64).copy()
     lam, last = 0.0, np.inf
     for step in range(steps):
-        H = hessian_enclosure(model, theta, 0.0, X, y).mid
+        H = hessian_enclosure(model, theta, 0.0, X, y, mid_only=True).mid
         H += H.T
         H *= 0.5
         try:
@@ -191,8 +191,12 @@ def value_and_gradient(model: Model, centre: np.ndarray, X: np.ndarray, y: np.nd
     return loss, norm_upper(grad)
 
 
-def hessian_enclosure(model: Model, centre: np.ndarray, radius: float, X: np.ndarray, y: np.ndarray) -> Balls:
-    """∇²L over the box θ₀ ± radius: [P, P] (every Hessian of a point of the box lies in it)."""
+def hessian_enclosure(model: Model, centre: np.ndarray, radius: float, X: np.ndarray, y: np.ndarray,
+                      mid_only: bool = False) -> Balls:
+    """∇²L over the box θ₀ ± radius: [P, P] (every Hessian of a point of the box lies in it).
+
+    ``mid_only``: the float Hessian alone (its dominant product without a radius), for the
+    centre's Newton steps; the result is then not an enclosure."""
     _check_model(model)
     n = X.shape[0]
     theta = Balls.around(centre, radius)
@@ -201,7 +205,7 @@ def hessian_enclosure(model: Model, centre: np.ndarray, radius: float, X: np.nda
     _, l1, l2 = apply(lambda m: loss_derivs(lname, lp, m), scale(f, y), 3)
     J = _jacobian(model, theta, X, sig, Xt)
     q = divide(l2, n)
-    H = matmul(J.T, mul(J, Balls(q.mid[:, None], q.rad[:, None])))
+    H = matmul(J.T, mul(J, Balls(q.mid[:, None], q.rad[:, None])), mid_only)
     del J
     if model.hidden:
         _unit_blocks(model, theta, H, sig, divide(scale(l1, y), n), Xt)

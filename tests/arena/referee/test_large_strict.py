@@ -46,6 +46,8 @@ def test_enclosures_contain_the_arb_ones(neuron, hidden, reg, skip):
     mids = np.array([[float(v.mid()) for v in row] for row in H_a.tolist()])
     assert np.all(np.abs(mids - H.mid) <= H.rad + 1e-300)  # the arb Hessian's midpoints lie inside
     assert H.rad.max() < 1e-4  # and the enclosure is tight (radius 1e-6 box)
+    mids_only = hessian_enclosure(model, theta, 1e-6, X, y, mid_only=True)  # the Newton steps' Hessian
+    assert np.allclose(mids_only.mid, H.mid, rtol=1e-12, atol=1e-15)  # BLAS may round differently by alignment
 
 
 def test_matmul_radius_covers_the_exact_product():
