@@ -48,8 +48,9 @@ def hydra_main() -> None:
             return
         if cfg.get("sweep"):  # experiment=safran_shamir: a hit-rate sweep, not a tournament
             from arena.game.sweep import run_sweep
+            from arena.game.validate import or_exit as exit_on_bad_sweep
 
-            run_sweep(cfg)
+            exit_on_bad_sweep(run_sweep, cfg)
             return
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             from arena.game.validate import or_exit as exit_on_bad_config

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from arena.engine.newton_cg import DENSE_MAX, damped_newton_cg, smallest_eigenvalue
 from arena.landscape.teacher_student import population_grad, population_hessian, population_loss
 
 GLOBAL_TOL = 1e-10  # F below this is the global value 0 (spurious minima sit near 1e-2)
@@ -133,6 +134,8 @@ def _finish(W: torch.Tensor, V: torch.Tensor, gn: torch.Tensor, grad_tol: float,
     Returns (W, ‖∇F‖, steps taken) [m]. See :func:`_damped_newton`.
     """
     m, n, d = W.shape
+    if n * d > DENSE_MAX:
+        return damped_newton_cg(W, V, gn, grad_tol, global_tol, floor_tol, room, any_curvature)
     rows = max(1, HESSIAN_BLOCK // (n * d) ** 2)
     W, gn = W.clone(), gn.clone()  # filled block by block
     took = torch.zeros(m, dtype=torch.long, device=W.device)
@@ -256,28 +259,29 @@ class Census:
 
 
 def classify(res: Descent, V: torch.Tensor, *, global_tol: float = GLOBAL_TOL, min_eig: float = MIN_EIG,
-             merge_tol: float = MERGE_TOL, chunk: int = 64) -> Census:
+             merge_tol: float = MERGE_TOL) -> Census:
     """Sort the end points: global (F ≤ global_tol), spurious (converged, F > 0, λ_min(∇²F) > min_eig),
-    saddle or flat (converged otherwise), unconverged; merge spurious points up to symmetry."""
+    saddle or flat (converged otherwise), unconverged; merge spurious points up to symmetry.
+
+    Stationary points are merged first (equal up to permutations: the same spectrum), so λ_min is
+    computed once per distinct point (:func:`arena.engine.newton_cg.smallest_eigenvalue`: dense up to
+    ``DENSE_MAX`` parameters, Lanczos above)."""
     K = res.W.shape[0]
     is_global = res.loss <= global_tol
     stationary = res.converged & ~is_global
-    idx = stationary.nonzero().flatten()
-    eigs = torch.empty(0, dtype=torch.float64)
-    if idx.numel():
-        eigs = torch.cat([torch.linalg.eigvalsh(population_hessian(res.W[idx[i:i + chunk]], V))[:, 0]
-                          for i in range(0, idx.numel(), chunk)]).cpu()
-    spurious = [(int(i), float(e)) for i, e in zip(idx.tolist(), eigs.tolist()) if e > min_eig]
-    by_neurons = _merge([(i, res.W[i].cpu(), float(res.loss[i])) for i, _ in spurious], merge_tol,
-                        symmetric_teacher=False)
+    idx = stationary.nonzero().flatten().tolist()
+    by_neurons = _merge([(i, res.W[i].cpu(), float(res.loss[i])) for i in idx], merge_tol, symmetric_teacher=False)
     orbits = _merge([(g[0][0], res.W[g[0][0]].cpu(), float(res.loss[g[0][0]])) for g in by_neurons], merge_tol,
                     symmetric_teacher=_is_identity(V), members=by_neurons)
-    eig_of = dict(spurious)
+    eig_of = {g[0][0]: smallest_eigenvalue(res.W[g[0][0]], V) for g in orbits}
+    spurious_orbits = [g for g in orbits if eig_of[g[0][0]] > min_eig]
+    spurious = sorted(m[0] for g in spurious_orbits for m in g)
+    neuron_classes = sum(1 for g in by_neurons if any(g[0][0] in {m[0] for m in o} for o in spurious_orbits))
     minima = [Minimum(res.W[g[0][0]].cpu().clone(), float(res.loss[g[0][0]]), eig_of[g[0][0]],
-                      float(res.grad_norm[g[0][0]]), len(g), [m[0] for m in g]) for g in orbits]
+                      float(res.grad_norm[g[0][0]]), len(g), [m[0] for m in g]) for g in spurious_orbits]
     minima.sort(key=lambda m: -m.loss)
-    return Census(K, int(is_global.sum()), len(spurious), int(idx.numel()) - len(spurious),
-                  int((~res.converged).sum()), minima, len(by_neurons), sorted(float(res.loss[i]) for i, _ in spurious))
+    return Census(K, int(is_global.sum()), len(spurious), len(idx) - len(spurious),
+                  int((~res.converged).sum()), minima, neuron_classes, sorted(float(res.loss[i]) for i in spurious))
 
 
 def _is_identity(V: torch.Tensor) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import torch
 
 from arena.assumptions import Assumption, AssumptionResult, linear_separability, make_assumption

@@ -122,7 +122,28 @@ def test_sweep_writes_the_csv(tmp_path):
     with (tmp_path / "hit_rates.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert tuple(rows[0].keys()) == COLUMNS == ("k", "n", "restarts", "spurious", "hit_rate", "ci_low", "ci_high",
-                                                "distinct_minima", "min_spurious_loss", "proved_minima")
+                                                "distinct_minima", "min_spurious_loss", "proved_minima", "family_minima")
     assert [(r["k"], r["n"], r["restarts"]) for r in rows] == [("6", "6", "8"), ("6", "12", "8")]
     for r in rows:
         assert 0.0 <= float(r["ci_low"]) <= float(r["hit_rate"]) <= float(r["ci_high"]) <= 1.0
+
+
+def test_sweep_names_the_constructed_family_of_each_minimum(tmp_path):
+    """k = 8, n = k: the only spurious minimum found is the ΔS_{k−1} member (F = 0.0215080); restarts per k."""
+    cfg = OmegaConf.create({"out_dir": str(tmp_path), "seed": 0,
+                            "sweep": {"k": [8, 6], "students": ["="], "restarts": [20, 4], "steps": 20000,
+                                      "workers": 1, "prove": False}})
+    cells = {c["row"]["k"]: c for c in run_sweep(cfg)}
+    row = cells[8]["row"]
+    assert (row["restarts"], cells[6]["row"]["restarts"]) == (20, 4)
+    assert row["spurious"] >= 1 and row["family_minima"] == f"s_k_minus_1:{row['spurious']}"
+    match = cells[8]["census"]["minima"][0]["family"]
+    assert match["isotropy"] == "ΔS_{k−1}" and match["loss_gap"] < 1e-12 and match["entry_gap"] < 1e-9
+    assert match["loss_constructed"] == pytest.approx(0.0215080372, abs=1e-9)
+
+
+def test_sweep_refuses_a_restarts_list_of_the_wrong_length(tmp_path):
+    cfg = OmegaConf.create({"out_dir": str(tmp_path), "sweep": {"k": [6, 7], "students": ["="], "restarts": [5],
+                                                                "steps": 10, "workers": 1}})
+    with pytest.raises(ValueError, match="one per k"):
+        run_sweep(cfg)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 
 from arena.data import load_data
 from tests.conftest import run_arena

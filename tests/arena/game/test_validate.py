@@ -72,3 +72,11 @@ def test_every_match_builds_before_the_first_one_plays():
     with pytest.raises(ConfigError, match=r"^setting s: .*"):
         check_specs([_spec(setting={"name": "s", "network": {"input_dim": 2, "hidden": [4], "neuron": "nope"},
                                     "loss": "quadratic_hinge"})])
+
+
+def test_a_bad_sweep_value_is_one_line(tmp_path):
+    proc = run_arena("experiment=safran_shamir_large", "sweep.k=[25,30]", "sweep.restarts=[5]", f"out_dir={tmp_path}")
+    _one_line_error(proc, "sweep.restarts", "one per k")
+    proc = run_arena("experiment=safran_shamir", "sweep.students=[y]", f"out_dir={tmp_path}")
+    _one_line_error(proc, "sweep.students", "'y'")
+    assert not (tmp_path / "hit_rates.csv").exists()
