@@ -9,7 +9,10 @@ One prepared script for a GPU node (install from the wheelhouse first, see the R
    10^5 on a 2-16-1 and a 64-256-256-1 network (``benchmarks/population.py --baselines vmap``);
 3. the referee's verdict on the CPU and on the device for every claim the runs wrote (the
    tournament's matches and the sweep's judged real-data points): the count that agree, and each
-   one that does not.
+   one that does not;
+4. one cell of ``experiment=safran_shamir_large`` (k = n = 50, 100 restarts) on the device and on the
+   CPU: seconds per restart, their ratio, and whether the two censuses agree (the time of the full
+   k = 25..100 sweep on the device follows from it).
 
     python benchmarks/gpu.py                          # everything, device=cuda, into a temporary folder
     python benchmarks/gpu.py --only parity --out D    # one part; reuses the runs already in D
@@ -173,11 +176,32 @@ def parity(device: str, folders: list[Path]) -> tuple[int, int]:
     return agree, total
 
 
+def teacher_student(device: str, quick: bool) -> None:
+    """One Safran–Shamir cell (n = k) on ``device`` and on the CPU: wall seconds per restart and the census."""
+    from arena.game.sweep import run_cell
+
+    k, restarts = (12, 8) if quick else (50, 100)
+    rows = {}
+    for where in dict.fromkeys([device, "cpu"]):
+        start = time.perf_counter()
+        cell = run_cell(k, k, restarts, 200_000, 0, prove=False, device=where)
+        seconds = time.perf_counter() - start
+        row = cell["row"]
+        rows[where] = (row["spurious"], row["distinct_minima"], row["min_spurious_loss"])
+        print(f"teacher-student k = n = {k}, {restarts} restarts on {where}: {seconds / restarts:.2f} s per restart, "
+              f"{row['spurious']} spurious, {row['distinct_minima']} distinct, families {row['family_minima'] or '-'}")
+    if len(rows) == 2:
+        a, b = rows.values()
+        same = a[:2] == b[:2] and (a[2] is None) == (b[2] is None) and (a[2] is None or abs(a[2] - b[2]) < 1e-10)
+        print(f"teacher-student census on {device} and cpu: {'the same' if same else 'DIFFERENT'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="cuda")
     p.add_argument("--quick", action="store_true", help="smoke budget, one small network, K = 1,000")
-    p.add_argument("--only", choices=["tournaments", "engine", "parity"], help="one part (parity plays the tournaments)")
+    p.add_argument("--only", choices=["tournaments", "engine", "parity", "teacher_student"],
+                   help="one part (parity plays the tournaments)")
     p.add_argument("--out", help="keep the runs' folders here (default: a temporary folder); runs already there are reused")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per method in the engine/vmap part (the best is reported)")
     p.add_argument("--budget", default="cpu", help="the tournament's budget (default: cpu, the default tournament's own)")
@@ -189,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         if args.only in (None, "engine"):
             engine_against_vmap(args.device, args.quick, args.repeats)
+        if args.only in (None, "teacher_student"):
+            teacher_student(args.device, args.quick)
         if args.only in (None, "tournaments", "parity"):
             folders = tournaments(args.device, args.quick, out, args.budget, args.set)
             if args.only != "tournaments":

@@ -120,7 +120,7 @@ def _gradient_steps(W: torch.Tensor, V: torch.Tensor, lr: float, steps: int) -> 
     """``steps`` plain gradient steps on W [K, n, d] in place, a cache-sized block of rows at a time:
     the gradient's [rows, n, n + k] temporaries stay in cache (about 1.5× faster at n = 40)."""
     K, n, _ = W.shape
-    rows = max(8, GRAD_BLOCK // (n * (n + V.shape[0])))
+    rows = K if W.is_cuda else max(8, GRAD_BLOCK // (n * (n + V.shape[0])))  # a GPU wants one big batch
     for i in range(0, K, rows):
         block = W[i:i + rows]
         for _ in range(steps):
