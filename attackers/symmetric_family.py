@@ -28,7 +28,8 @@ from arena.contract import Guarantee, PluginConfig
 
 @dataclass(frozen=True)
 class SymmetricFamily(PluginConfig):
-    """``families``: which families to construct (names in :data:`arena.search.symmetric_family.FAMILIES`)."""
+    """``families``: which families to construct (names in :data:`arena.search.symmetric_family.FAMILIES`,
+    or ``s_<m>_x_s_k_minus_<m>`` for Δ(S_m × S_{k−m}), m units turned away, built for k > 2m)."""
 
     name: ClassVar[str] = "symmetric_family"
     population_tasks: ClassVar[bool] = True
@@ -36,12 +37,17 @@ class SymmetricFamily(PluginConfig):
     families: tuple = ("s_k_minus_1", "s_2_x_s_k_minus_2")
 
     def __post_init__(self) -> None:
-        from arena.search.symmetric_family import FAMILIES
+        from arena.search.symmetric_family import FAMILIES, family_by_name
 
-        names = list(self.families) if isinstance(self.families, (list, tuple)) else None
-        if not names or any(f not in FAMILIES for f in names):
-            raise ValueError(f"attacker symmetric_family: families must be a non-empty list of {sorted(FAMILIES)}, "
-                             f"got {self.families!r}")
+        names = [str(f) for f in self.families] if isinstance(self.families, (list, tuple)) else None
+        try:
+            for f in names or []:
+                family_by_name(f)
+        except ValueError:
+            names = None
+        if not names:
+            raise ValueError(f"attacker symmetric_family: families must be a non-empty list of {sorted(FAMILIES)} "
+                             f"or s_<m>_x_s_k_minus_<m> (m >= 2), got {self.families!r}")
         object.__setattr__(self, "families", tuple(names))
 
     def applies_to(self, setting, guarantee: Guarantee | None) -> tuple[bool, str]:
@@ -57,22 +63,25 @@ class SymmetricFamily(PluginConfig):
     def attack(self, setting, guarantee: Guarantee | None, budget: Budget, seed: int,
                device: str = "cpu") -> list[Claim]:
         from arena.landscape.symmetric import dense_point
-        from arena.search.symmetric_family import FAMILIES, classify, solve
+        from arena.search.symmetric_family import classify, family_by_name, solve
 
         claims = []
         for name in self.families:
-            member = solve(name, setting.k)
+            fam = family_by_name(name)
+            if setting.k < fam.min_k:
+                continue
+            member = solve(fam, setting.k)
             cls = classify(member.sizes, member.x)
             if cls.kind != "minimum" or not member.loss > 0:
                 continue
             W = torch.tensor(dense_point(member.sizes, member.x), dtype=torch.float64)
-            info = {"family": name, "isotropy": FAMILIES[name].isotropy, "sizes": list(member.sizes),
+            info = {"family": name, "isotropy": fam.isotropy, "sizes": list(member.sizes),
                     "unknowns": member.x, "loss": member.loss, "grad_norm": member.grad_norm,
                     "min_eig": cls.min_eig, "blocks": [[n, d, ev] for n, d, ev in cls.blocks]}
             claims.append(Claim(setting.to_config(), torch.zeros(0, setting.d, dtype=torch.float64),
                                 torch.zeros(0, dtype=torch.float64), {"W": W}, witness=setting.global_witness(),
                                 attacker=self.name, seed=seed,
-                                notes=(f"{FAMILIES[name].isotropy}-symmetric critical point, constructed: F = "
+                                notes=(f"{fam.isotropy}-symmetric critical point, constructed: F = "
                                        f"{member.loss:.12g}, ‖∇F‖ = {member.grad_norm:.2g}, λ_min = {cls.min_eig:.4g} "
                                        f"(isotypic blocks)"),
                                 extra={"symmetric": info}))

@@ -1,9 +1,10 @@
 """Which constructed symmetric family a minimum found by search belongs to (teacher V = I_k, n = k).
 
 A found point W [k, k] is put in canonical order (:func:`arena.referee.proofs.symmetric.align`:
-rows and columns grouped by their entries); when the groups' sizes are a family's blocks at k
-(:data:`arena.search.symmetric_family.FAMILIES`), the family's constructed member is compared
-with it entry by entry. It belongs to the family when the losses agree to ``loss_tol`` and the
+rows and columns grouped by their entries); when the groups' sizes are a constructed family's
+blocks at k (:data:`arena.search.symmetric_family.FAMILIES`, or Δ(S_m × S_{k−m}) for any m,
+:func:`arena.search.symmetric_family.turned_away`), the family's member, constructed from its own
+start and not from the found point, is compared with it entry by entry. It belongs to the family when the losses agree to ``loss_tol`` and the
 entries to ``entry_tol`` after the permutation.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from arena.landscape.symmetric import dense_point
 from arena.referee.proofs.symmetric import align
-from arena.search.symmetric_family import FAMILIES, Member, solve
+from arena.search.symmetric_family import FAMILIES, Family, Member, solve, turned_away
 
 LOSS_TOL = 1e-10
 ENTRY_TOL = 1e-7
@@ -32,9 +33,21 @@ class FamilyMatch:
     entry_gap: float  # max |ΔW| after the permutation
 
 
-@lru_cache(maxsize=64)
-def _member(family: str, k: int) -> Member:
-    return solve(family, k)
+@lru_cache(maxsize=256)
+def _member(name: str, k: int) -> Member:
+    return solve(name, k)
+
+
+def candidate(sizes: tuple[int, ...], k: int) -> Family | None:
+    """The constructed family whose blocks are ``sizes`` at k (sizes ascending, as aligned), or None:
+    ΔS_{k−1} for (1, k − 1), Δ(S_m × S_{k−m}) for (m, k − m) with 2 <= m < k − m, ΔS_k for (k,)."""
+    for fam in FAMILIES.values():
+        if k >= fam.min_k and fam.sizes(k) == sizes:
+            return fam
+    if len(sizes) == 2 and 2 <= sizes[0] < sizes[1]:
+        fam = turned_away(sizes[0])
+        return fam if k >= fam.min_k else None
+    return None
 
 
 def _labellings(sizes: tuple[int, ...], cols: list[int]) -> list[list[int]]:
@@ -60,12 +73,15 @@ def match_family(W: np.ndarray, loss: float, *, loss_tol: float = LOSS_TOL,
     if found is None:
         return None
     sizes, rows, cols = found
-    for name, fam in FAMILIES.items():
-        if k < fam.min_k or fam.sizes(k) != sizes:
-            continue
-        member = _member(name, k)
-        Wc = np.array(dense_point(member.sizes, member.x))
-        gap = min(float(np.abs(W[np.ix_(rows, c)] - Wc).max()) for c in _labellings(sizes, cols))
-        if abs(loss - member.loss) <= loss_tol and gap <= entry_tol:
-            return FamilyMatch(name, fam.isotropy, member.loss, abs(loss - member.loss), gap)
+    fam = candidate(sizes, k)
+    if fam is None:
+        return None
+    try:
+        member = _member(fam.name, k)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # no member constructed at this k
+        return None
+    Wc = np.array(dense_point(member.sizes, member.x))
+    gap = min(float(np.abs(W[np.ix_(rows, c)] - Wc).max()) for c in _labellings(sizes, cols))
+    if abs(loss - member.loss) <= loss_tol and gap <= entry_tol:
+        return FamilyMatch(fam.name, fam.isotropy, member.loss, abs(loss - member.loss), gap)
     return None

@@ -12,7 +12,9 @@ generalised eigenproblems instead of one k² × k² matrix.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -22,7 +24,7 @@ from arena.landscape.isotypic import hessian_blocks
 from arena.landscape.symmetric import SymmetricPoint
 from arena.landscape.symmetric_newton import FLOOR, GRAD_TOL, grad_norm, newton, reduced_state
 
-__all__ = ["EIG_TOL", "FAMILIES", "FLOOR", "GRAD_TOL", "Classification", "Family", "Member", "classify", "grad_norm",
+__all__ = ["EIG_TOL", "FAMILIES", "FLOOR", "family_by_name", "turned_away", "GRAD_TOL", "Classification", "Family", "Member", "classify", "grad_norm",
            "newton", "solve", "trace"]
 
 
@@ -49,6 +51,34 @@ FAMILIES: dict[str, Family] = {
     "s_k": Family("s_k", "ΔS_k", lambda k: (k,), (-0.66, 0.33)),
 }
 
+TURNED_AWAY = re.compile(r"^s_(\d+)_x_s_k_minus_\1$")
+
+
+def turned_away(m: int) -> Family:
+    """Δ(S_m × S_{k−m}), m >= 2: m units turned away from their teacher units, the other k − m near
+    theirs (the m = 2 family above for m = 2). The search at large k ends in these for m up to 8 and
+    beyond (docs/symmetric.md); built for k > 2m (two blocks of distinct sizes, the turned-away one
+    the smaller) by a continuation in m (:func:`_turned_away_x`)."""
+    if m < 2:
+        raise ValueError(f"turned-away family: m must be >= 2 (m = 1 is the family s_k_minus_1), got {m}")
+    if m == 2:
+        return FAMILIES["s_2_x_s_k_minus_2"]
+    return Family(f"s_{m}_x_s_k_minus_{m}", f"Δ(S_{m} × S_{{k−{m}}})", lambda k: (m, k - m),
+                  FAMILIES["s_2_x_s_k_minus_2"].start, min_k=2 * m + 1)
+
+
+def family_by_name(name: str | Family) -> Family:
+    """A family by name: one of :data:`FAMILIES`, or ``s_<m>_x_s_k_minus_<m>`` for any m >= 2."""
+    if isinstance(name, Family):
+        return name
+    if name in FAMILIES:
+        return FAMILIES[name]
+    found = TURNED_AWAY.match(str(name))
+    if found:
+        return turned_away(int(found.group(1)))
+    raise ValueError(f"unknown family {name!r}; use one of {sorted(FAMILIES)} or s_<m>_x_s_k_minus_<m> (m >= 2)")
+
+
 EIG_TOL = 1e-9  # |λ| below this is a zero eigenvalue (degenerate)
 
 
@@ -71,8 +101,15 @@ def solve(family: str | Family, k: int, *, tol: float = GRAD_TOL) -> Member:
 
 
 def trace(family: str | Family, ks: list[int], *, tol: float = GRAD_TOL) -> list[Member]:
-    """The family's members at every k of ``ks``, from one continuation in k starting at k = 6."""
-    fam = FAMILIES[family] if isinstance(family, str) else family
+    """The family's members at every k of ``ks``, from one continuation in k starting at k = 6
+    (for Δ(S_m × S_{k−m}) with m >= 3: a continuation in m at each k, :func:`_turned_away_x`)."""
+    fam = family_by_name(family)
+    wide = TURNED_AWAY.match(fam.name)
+    if wide and int(wide.group(1)) >= 3:
+        m = int(wide.group(1))
+        if min(ks) < fam.min_k:
+            raise ValueError(f"family {fam.name} is constructed for k >= {fam.min_k}, got k={min(ks)}")
+        return [_member(fam, k, np.array(_turned_away_x(m, k, tol))) for k in ks]
     if min(ks) < fam.min_k:
         raise ValueError(f"family {fam.name} is constructed for k >= {fam.min_k}, got k={min(ks)}")
     path = sorted(set(_path(fam.min_k, max(ks))) | set(ks))
@@ -82,12 +119,26 @@ def trace(family: str | Family, ks: list[int], *, tol: float = GRAD_TOL) -> list
         if idx >= 2:
             guess = xs[-1] + (xs[-1] - xs[-2]) * (path[idx] - path[idx - 1]) / (path[idx - 1] - path[idx - 2])
         xs.append(newton(fam.sizes(path[idx]), guess, tol=tol))
-    out = []
-    for k in ks:
-        sizes, x = fam.sizes(k), xs[path.index(k)]
-        P, g, gn = reduced_state(sizes, x)
-        out.append(Member(fam.name, k, sizes, [float(v) for v in x], float(P.loss()), gn))
-    return out
+    return [_member(fam, k, xs[path.index(k)]) for k in ks]
+
+
+def _member(fam: Family, k: int, x: np.ndarray) -> Member:
+    sizes = fam.sizes(k)
+    P, g, gn = reduced_state(sizes, x)
+    return Member(fam.name, k, sizes, [float(v) for v in x], float(P.loss()), gn)
+
+
+@lru_cache(maxsize=4096)
+def _turned_away_x(m: int, k: int, tol: float) -> tuple[float, ...]:
+    """Δ(S_m × S_{k−m})'s unknowns at k, continued in m from the m = 2 member at the same k (linear
+    predictor): the members of one k lie on a ladder (F rises by about the same step per unit turned
+    away), so this reaches every m < k/2, where a continuation in k from k = m + 4 loses its way for
+    m >= 15."""
+    if m == 2:
+        return tuple(trace("s_2_x_s_k_minus_2", [k], tol=tol)[0].x)
+    prev = np.array(_turned_away_x(m - 1, k, tol))
+    guess = prev if m == 3 else 2 * prev - np.array(_turned_away_x(m - 2, k, tol))
+    return tuple(float(v) for v in newton((m, k - m), guess, tol=tol))
 
 
 def _path(k0: int, k: int) -> list[int]:

@@ -55,3 +55,16 @@ def test_claims_name_the_defended_setting():
     assert same_setting(claim.setting, _task(7))
     assert not same_setting({**claim.setting, "k": 8, "n": 8, "d": 8}, _task(7))
     assert not same_setting({**claim.setting, "network": {"_target_": "os.system"}}, _task(7))
+
+
+def test_turned_away_families_are_submitted_and_proved_through_symmetry():
+    """Δ(S_5 × S_15) at k = 20 (a minimum the search ends at): claimed, judged bad, proved by the
+    symmetric path; the family is skipped at a k too small to build it (k <= 2m)."""
+    attacker = SymmetricFamily(families=["s_5_x_s_k_minus_5"])
+    assert attacker.attack(_task(10), None, Budget(), seed=0) == []
+    (claim,) = attacker.attack(_task(20), None, Budget(), seed=0)
+    assert claim.extra["symmetric"]["isotropy"] == "Δ(S_5 × S_{k−5})"
+    assert claim.extra["symmetric"]["loss"] == pytest.approx(0.0515559482585, abs=1e-12)
+    verdict = judge(claim, {"seed": 1})
+    assert verdict.verdict == "bad_local_min" and verdict.evidence["proof"]
+    assert verdict.evidence["proof_certificate"]["group"] == "Δ(S_5 × S_15)"
