@@ -5,7 +5,8 @@ Arjevani & Field, "Symmetry & critical points for a model shallow neural network
 (arXiv 2107.10370): the spurious minima Safran & Shamir (arXiv 1712.08968) found by search are
 families of critical points fixed by large diagonal subgroups of S_k × S_k, a few numbers whatever
 k is. For each family (ΔS_{k−1} and Δ(S_2 × S_{k−2}) by default; ΔS_k, whose loss tends to a positive
-constant as k grows, with ``attacker.families=[s_k]``) the attacker solves ∇F = 0 on the group's
+constant as k grows, with ``attacker.families=[s_k]``; Δ(S_m × S_{k−m}), m units turned away, the minima
+the search ends at for large k, with ``attacker.families=[s_5_x_s_k_minus_5]``) the attacker solves ∇F = 0 on the group's
 fixed-point space by Newton on the reduced system (:mod:`arena.search.symmetric_family`),
 classifies the point with the full Hessian block by block on the isotypic decomposition, and
 submits every member that is a strict minimum with F > 0, the exact global minimiser as witness.
