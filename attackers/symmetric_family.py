@@ -40,12 +40,12 @@ class SymmetricFamily(PluginConfig):
     def __post_init__(self) -> None:
         from arena.search.symmetric_family import FAMILIES, family_by_name
 
-        names = [str(f) for f in self.families] if isinstance(self.families, (list, tuple)) else None
+        names: list[str] = [str(f) for f in self.families] if isinstance(self.families, (list, tuple)) else []
         try:
-            for f in names or []:
+            for f in names:
                 family_by_name(f)
         except ValueError:
-            names = None
+            names = []
         if not names:
             raise ValueError(f"attacker symmetric_family: families must be a non-empty list of {sorted(FAMILIES)} "
                              f"or s_<m>_x_s_k_minus_<m> (m >= 2), got {self.families!r}")
