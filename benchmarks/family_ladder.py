@@ -9,12 +9,15 @@ minimum without that entry (files written before a family joined the matcher) th
 found minimum after the member whose F agrees to ``--loss-tol`` (1e-10) and whose λ_min agrees to
 ``--eig-tol`` (1e-6): two numbers, not the entrywise comparison the sweep itself makes now
 (:mod:`arena.search.family_match`). Prints, per k, the restarts that ended at each m and the other
-distinct minima.
+distinct minima; with ``--prove`` also proves the constructed member of every m found at that k
+through symmetry (:func:`arena.referee.proofs.symmetric.certify`, the referee's proof) and prints
+how many were proved and in how many seconds.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +33,32 @@ def ladder(k: int, max_m: int) -> list[tuple[int, float, float]]:
         if k < fam.min_k:
             continue
         try:
-            member = solve(fam, k)
+            point = member(k, m)
         except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # the continuation met a singular point
             continue
-        if member.grad_norm > 1e-9:
+        if point.grad_norm > 1e-9:
             continue
-        out.append((m, member.loss, classify(member.sizes, member.x).min_eig))
+        out.append((m, point.loss, classify(point.sizes, point.x).min_eig))
     return out
+
+
+def member(k: int, m: int):
+    """The constructed ΔS_{k−1} (m = 1) or Δ(S_m × S_{k−m}) member at k."""
+    return solve(FAMILIES["s_k_minus_1"] if m == 1 else turned_away(m), k)
+
+
+def prove_members(k: int, ms: list[int]) -> tuple[int, float]:
+    """(how many of the members at k for ``ms`` the referee's symmetric proof proves, seconds)."""
+    from arena.landscape.setting import Setting
+    from arena.landscape.symmetric import dense_point
+    from arena.referee.proofs.symmetric import certify
+
+    setting = Setting.from_config({"task": "teacher_student", "k": k, "n": k, "d": k})
+    start, proved = time.perf_counter(), 0
+    for m in ms:
+        point = member(k, m)
+        proved += bool(certify(setting, np.array(dense_point(point.sizes, point.x)), hint=point.sizes)["proof"])
+    return proved, time.perf_counter() - start
 
 
 def m_of(name: str) -> int | None:
@@ -95,6 +117,7 @@ def main() -> None:
     ap.add_argument("--loss-tol", type=float, default=1e-10)
     ap.add_argument("--eig-tol", type=float, default=1e-6)
     ap.add_argument("--plot", type=Path, help="draw the share of restarts per m/k here (needs matplotlib)")
+    ap.add_argument("--prove", action="store_true", help="prove the member of every m found through symmetry")
     args = ap.parse_args()
     print("| k | restarts | spurious | restarts at Δ(S_m × S_{k−m}), m: count | other minima: restarts (distinct) |")
     print("|---|---|---|---|---|")
@@ -106,6 +129,9 @@ def main() -> None:
         row = cell["row"]
         ladder_text = ", ".join(f"{m}: {found[m]}" for m in sorted(found)) or "none"
         print(f"| {row['k']} | {row['restarts']} | {row['spurious']} | {ladder_text} | {other} ({distinct}) |", flush=True)
+        if args.prove and found:
+            proved, seconds = prove_members(int(row["k"]), sorted(found))
+            print(f"  k = {row['k']}: {proved} of {len(found)} members proved through symmetry in {seconds:.1f} s")
     if args.plot:
         plot(args.plot, ladders)
         print(f"plot: {args.plot}")
