@@ -15,6 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from arena.game.selection import parse
@@ -60,6 +61,12 @@ def _play(command: str, tmp_path: Path, monkeypatch) -> list[dict]:
     extra = {"logger": "none", "budget": "smoke", "referee": "fast", "progress": "false", "isolation": "none",
              "out_dir": str(tmp_path / "out")}
     args += [f"{k}={v}" for k, v in extra.items() if k not in given]
+    for arg in args:  # a line that reads the user's own file (data=file) gets a small one under that name
+        if arg.startswith("data.path="):
+            monkeypatch.chdir(tmp_path)
+            rows = np.random.default_rng(0).normal(size=(40, 3))
+            lines = [",".join(f"{v:.6f}" for v in r) + f",{int(r[0] + r[1] > 0)}" for r in rows]
+            Path(arg.partition("=")[2]).write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(sys, "argv", ["arena", *args])
     main()
     return [json.loads(p.read_text()) for p in sorted((tmp_path / "out").glob("matches/*/result.json"))]
