@@ -12,7 +12,7 @@ from arena.landscape.symmetric import dense_point
 from arena.landscape.teacher_student import TeacherStudentSetting
 from arena.referee.proofs import check as check_any
 from arena.referee.proofs.symmetric import certify, check
-from arena.search.symmetric_family import solve
+from arena.search.symmetric_family import solve, turned_away
 
 
 def _claim(k, W):
@@ -93,6 +93,22 @@ def test_a_point_with_units_and_coordinates_permuted_apart_is_proved():
     bad = copy.deepcopy(cert)
     bad["rows"] = bad["rows"][::-1]
     assert not check(claim, bad)[0]
+
+
+def test_a_turned_away_member_permuted_apart_is_proved_and_one_moved_entry_is_not():
+    """Δ(S_5 × S_15) at k = 20, rows and columns permuted independently: proved on its own blocks; the
+    same point with one entry moved by 1e-5 is fixed by no diagonal group, so nothing is proved."""
+    m = solve(turned_away(5), 20)
+    rng = np.random.default_rng(3)
+    W = np.array(dense_point(m.sizes, m.x))[rng.permutation(20)][:, rng.permutation(20)]
+    s, claim = _claim(20, W)
+    cert = certify(s, W)
+    assert cert["proof"] is True and cert["sizes"] == [5, 15]
+    assert float(cert["mu_lower"]) == pytest.approx(0.02587, abs=1e-5)
+    assert check(claim, cert)[0]
+    W[3, 4] += 1e-5
+    moved = certify(s, W)
+    assert moved["proof"] is False and "not fixed by a diagonal group" in moved["reason"]
 
 
 def test_other_shapes_of_the_task_are_refused_with_a_reason():
