@@ -29,8 +29,7 @@ def ladder(k: int, max_m: int) -> list[tuple[int, float, float]]:
     """(m, F, λ_min) of the ΔS_{k−1} (m = 1) and Δ(S_m × S_{k−m}) members, m < k/2 and m <= max_m."""
     out = []
     for m in range(1, min(max_m, (k - 1) // 2) + 1):
-        fam = FAMILIES["s_k_minus_1"] if m == 1 else turned_away(m)
-        if k < fam.min_k:
+        if k < family(m).min_k:
             continue
         try:
             point = member(k, m)
@@ -42,9 +41,14 @@ def ladder(k: int, max_m: int) -> list[tuple[int, float, float]]:
     return out
 
 
+def family(m: int):
+    """ΔS_{k−1} for m = 1, Δ(S_m × S_{k−m}) for m >= 2."""
+    return FAMILIES["s_k_minus_1"] if m == 1 else turned_away(m)
+
+
 def member(k: int, m: int):
-    """The constructed ΔS_{k−1} (m = 1) or Δ(S_m × S_{k−m}) member at k."""
-    return solve(FAMILIES["s_k_minus_1"] if m == 1 else turned_away(m), k)
+    """The constructed member of :func:`family` (m) at k."""
+    return solve(family(m), k)
 
 
 def prove_members(k: int, ms: list[int]) -> tuple[int, float]:

@@ -56,8 +56,8 @@ TURNED_AWAY = re.compile(r"^s_(\d+)_x_s_k_minus_\1$")
 
 def turned_away(m: int) -> Family:
     """Δ(S_m × S_{k−m}), m >= 2: m units turned away from their teacher units, the other k − m near
-    theirs (the m = 2 family above for m = 2). The search at large k ends in these for m up to 8 and
-    beyond (docs/symmetric.md); built for k > 2m (two blocks of distinct sizes, the turned-away one
+    theirs (the m = 2 family above for m = 2). The search at large k ends in these, at m near k/3
+    (docs/symmetric.md); built for k > 2m (two blocks of distinct sizes, the turned-away one
     the smaller) by a continuation in m (:func:`_turned_away_x`)."""
     if m < 2:
         raise ValueError(f"turned-away family: m must be >= 2 (m = 1 is the family s_k_minus_1), got {m}")
@@ -104,14 +104,11 @@ def trace(family: str | Family, ks: list[int], *, tol: float = GRAD_TOL) -> list
     """The family's members at every k of ``ks``, from one continuation in k starting at k = 6
     (for Δ(S_m × S_{k−m}) with m >= 3: a continuation in m at each k, :func:`_turned_away_x`)."""
     fam = family_by_name(family)
-    wide = TURNED_AWAY.match(fam.name)
-    if wide and int(wide.group(1)) >= 3:
-        m = int(wide.group(1))
-        if min(ks) < fam.min_k:
-            raise ValueError(f"family {fam.name} is constructed for k >= {fam.min_k}, got k={min(ks)}")
-        return [_member(fam, k, np.array(_turned_away_x(m, k, tol))) for k in ks]
     if min(ks) < fam.min_k:
         raise ValueError(f"family {fam.name} is constructed for k >= {fam.min_k}, got k={min(ks)}")
+    wide = TURNED_AWAY.match(fam.name)
+    if wide and int(wide.group(1)) >= 3:
+        return [_member(fam, k, np.array(_turned_away_x(int(wide.group(1)), k, tol))) for k in ks]
     path = sorted(set(_path(fam.min_k, max(ks))) | set(ks))
     xs = [newton(fam.sizes(path[0]), fam.start, tol=tol)]
     for idx in range(1, len(path)):
